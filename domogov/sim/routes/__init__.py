@@ -1,0 +1,1 @@
+"""domogov.sim.routes."""
