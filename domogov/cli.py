@@ -2,16 +2,412 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
 import click
 
 from domogov import __version__
+from domogov.connect import Connection, open_client
+from domogov.errors import ConfigError, DomogovError, UsageError
+
+EXIT_CHANGES = 2
+
+
+# --- output ------------------------------------------------------------------------------
+
+
+class Output:
+    """Writes lines with rich styles on a TTY and plain text elsewhere (or with --no-color)."""
+
+    def __init__(self, no_color: bool = False, stream: Any = None) -> None:
+        from rich.console import Console
+
+        self.stream = stream or sys.stdout
+        tty = self.stream.isatty()
+        self.console = Console(
+            file=self.stream,
+            no_color=no_color or not tty,
+            force_terminal=tty and not no_color,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            soft_wrap=True,
+        )
+        self.color = tty and not no_color
+
+    def lines(self, lines: list[tuple[str, str]]) -> None:
+        from rich.text import Text
+
+        for text, style in lines:
+            if self.color and style:
+                self.console.print(Text(text, style=style))
+            else:
+                self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def text(self, text: str) -> None:
+        self.stream.write(text if text.endswith("\n") else text + "\n")
+        self.stream.flush()
+
+
+def err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def setup_logging(verbose: int) -> None:
+    from domogov.client.policy import install_redaction
+
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("domogov")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+    install_redaction("domogov")
+
+
+def run_command(fn: Callable[..., int | None]) -> Callable[..., None]:
+    """Turn domogov errors into a message and an exit code; no stack trace for user mistakes."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = fn(*args, **kwargs)
+        except ConfigError as exc:
+            for issue in exc.issues:
+                err(f"Error: {issue}")
+            err(f"{len(exc.issues)} error(s); nothing was sent to Domo.")
+            sys.exit(exc.exit_code)
+        except DomogovError as exc:
+            err(f"Error: {exc}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err("Interrupted.")
+            sys.exit(130)
+        sys.exit(code or 0)
+
+    return wrapper
+
+
+# --- shared options ----------------------------------------------------------------------
+
+
+def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--instance",
+            metavar="NAME",
+            help="Domo instance: https://NAME.domo.com "
+            "(or DOMO_INSTANCE, or `instance` in domogov.yaml).",
+        ),
+        click.option(
+            "--base-url",
+            metavar="URL",
+            help="API base URL (a proxy or the simulator); plain http:// only to loopback.",
+        ),
+        click.option(
+            "--sandbox",
+            is_flag=True,
+            help="Use the embedded simulator, state in "
+            ".domogov/sandbox.json (seeded from a sample instance); needs no token.",
+        ),
+        click.option(
+            "--token-file",
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="Read the token from FILE instead of DOMO_TOKEN.",
+        ),
+        click.option(
+            "--rate-limit",
+            type=float,
+            metavar="RPS",
+            help="At most RPS requests per second to Domo.",
+        ),
+        click.option("-v", "--verbose", count=True, help="-v logs each API call; -vv bodies."),
+        click.option("--no-color", is_flag=True, help="No colour, even on a terminal."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def plan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="ADDRESS",
+            help="Only this address and what it depends on (repeatable; globs).",
+        ),
+        click.option(
+            "--allow-destructive",
+            is_flag=True,
+            help="Allow more deletes and revokes than max_destructive.",
+        ),
+        click.option(
+            "--parallelism",
+            type=click.IntRange(1, 64),
+            default=8,
+            show_default=True,
+            help="Requests in flight at once.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _connection(kw: dict[str, Any]) -> Connection:
+    return Connection(
+        instance=kw.get("instance"),
+        base_url=kw.get("base_url"),
+        sandbox=bool(kw.get("sandbox")),
+        token_file=kw.get("token_file"),
+        parallelism=int(kw.get("parallelism") or 8),
+        rate_limit=kw.get("rate_limit"),
+    )
+
+
+def _load(config_dir: str) -> Any:
+    from domogov.config import load_config
+
+    return load_config(config_dir)
+
+
+# --- commands ----------------------------------------------------------------------------
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="domogov")
 def cli() -> None:
     """Declarative governance-as-code for Domo: plan and apply groups, roles, dataset shares,
-    certifications, alert subscriptions and report schedules from YAML manifests."""
+    certifications, alert subscriptions and report schedules from YAML manifests.
+
+    Start with `domogov plan examples/config --sandbox`.
+    """
+
+
+@cli.command()
+@click.argument("config_dir", default=".", type=click.Path(file_okay=False))
+@run_command
+def validate(config_dir: str) -> int:
+    """Check the manifests offline: syntax, schema, duplicates, references. No network."""
+    config = _load(config_dir)
+    files = len(getattr(config, "files", []))
+    click.echo(f"OK: {config.object_count} objects in {files} files")
+    return 0
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the manifest language (schemas/domogov.schema.json)."""
+    from domogov.config.schema import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+@cli.command()
+@click.argument("config_dir", default=".", type=click.Path(file_okay=False))
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False),
+    help="Save the plan (JSON) for `domogov apply FILE`.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as versioned JSON.")
+@click.option("--markdown", is_flag=True, help="Print the plan as a pull-request comment.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
+@plan_options
+@connection_options
+@run_command
+def plan(
+    config_dir: str,
+    out_file: str | None,
+    as_json: bool,
+    markdown: bool,
+    detailed_exitcode: bool,
+    **kw: Any,
+) -> int:
+    """Read live state and show what apply would change, and the API calls that would do it."""
+    from domogov.core.render import plan_lines, render_json, render_markdown
+
+    setup_logging(kw["verbose"])
+    config = _load(config_dir)
+    result = asyncio.run(_make_plan(config, kw))
+    if out_file:
+        Path(out_file).write_text(result.dumps(), encoding="utf-8")
+    out = Output(kw["no_color"])
+    if as_json:
+        out.text(render_json(result))
+    elif markdown:
+        out.text(render_markdown(result))
+    else:
+        out.lines(plan_lines(result))
+        if out_file:
+            out.text(f"\nSaved the plan to {out_file}; apply it with `domogov apply {out_file}`.")
+    if detailed_exitcode and result.changes:
+        return EXIT_CHANGES
+    return 0
+
+
+async def _make_plan(config: Any, kw: dict[str, Any]) -> Any:
+    from domogov.reconcile import PlanOptions, make_plan
+
+    conn = _connection(kw)
+    project_instance = getattr(config.project, "instance", None)
+    async with open_client(conn, project_instance) as client:
+        options = PlanOptions(
+            targets=tuple(kw.get("targets") or ()),
+            allow_destructive=bool(kw.get("allow_destructive")),
+            instance=conn.label(project_instance),
+        )
+        result, _ = await make_plan(config, client, options)
+        return result
+
+
+@cli.command()
+@click.argument("source", default=".", type=click.Path(exists=True))
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for `yes`.")
+@plan_options
+@connection_options
+@run_command
+def apply(source: str, auto_approve: bool, **kw: Any) -> int:
+    """Apply the manifests in a directory (after approval), or a plan saved with --out."""
+    setup_logging(kw["verbose"])
+    out = Output(kw["no_color"])
+    if Path(source).is_file():
+        return asyncio.run(_apply_saved(Path(source), kw, out))
+    config = _load(source)
+    return asyncio.run(_apply_dir(config, kw, out, auto_approve))
+
+
+def _approve(out: Output) -> None:
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "apply needs approval: no terminal to ask on; pass --auto-approve "
+            "(or apply a reviewed plan file)"
+        )
+    answer = click.prompt(
+        "Do you want to perform these actions? Only 'yes' will be accepted",
+        default="",
+        show_default=False,
+    )
+    if answer.strip() != "yes":
+        raise UsageError("apply cancelled: the answer was not 'yes'; nothing was changed")
+
+
+async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve: bool) -> int:
+    from domogov.core.render import plan_lines
+    from domogov.reconcile import PlanOptions, make_plan
+
+    conn = _connection(kw)
+    project_instance = getattr(config.project, "instance", None)
+    async with open_client(conn, project_instance) as client:
+        options = PlanOptions(
+            targets=tuple(kw.get("targets") or ()),
+            allow_destructive=bool(kw.get("allow_destructive")),
+            instance=conn.label(project_instance),
+        )
+        result, ctx = await make_plan(config, client, options)
+        out.lines(plan_lines(result))
+        if not result.changes:
+            return 0
+        if not auto_approve:
+            _approve(out)
+        return await _run_apply(result, ctx, conn, out)
+
+
+async def _apply_saved(path: Path, kw: dict[str, Any], out: Output) -> int:
+    from domogov.core.changes import Plan
+    from domogov.core.render import plan_lines
+    from domogov.reconcile import check_saved_plan, new_context
+
+    try:
+        saved = Plan.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{path} is not a domogov plan file: {exc}") from exc
+    conn = _connection(kw)
+    if conn.instance is None and conn.base_url is None and not conn.sandbox:
+        conn.instance = saved.instance or None  # a plan file names the instance it was made for
+    label = conn.label()
+    if saved.instance != label:
+        raise UsageError(
+            f"{path} was made for instance {saved.instance!r}, not {label!r}; "
+            "plan again against this instance"
+        )
+    project = SimpleNamespace(prune={}, protect={}, default_role=None, max_destructive=0)
+    async with open_client(conn) as client:
+        await check_saved_plan(saved, project, client)
+        out.lines(plan_lines(saved))
+        if not saved.changes:
+            return 0
+        config = SimpleNamespace(project=project, groups=[], roles=[])
+        ctx = new_context(client, config)
+        return await _run_apply(saved, ctx, conn, out)
+
+
+async def _run_apply(result: Any, ctx: Any, conn: Connection, out: Output) -> int:
+    from domogov.core.render import report_lines
+    from domogov.reconcile import apply_plan
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    except (NotImplementedError, RuntimeError):  # not the main thread (tests) or no signals
+        pass
+    progress = _progress(len(result.changes))
+    try:
+        report = await apply_plan(
+            result,
+            ctx,
+            parallelism=conn.parallelism,
+            on_outcome=progress.advance if progress else None,
+            stop=stop,
+        )
+    finally:
+        if progress:
+            progress.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    out.text("")
+    out.lines(report_lines(report))
+    return report.exit_code
+
+
+class _Progress:
+    """A progress bar on stderr while apply runs, only on a terminal."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True, console=None)
+        self.task = self.bar.add_task("Applying", total=total)
+        self.bar.start()
+
+    def advance(self, outcome: Any) -> None:
+        self.bar.advance(self.task)
+
+    def close(self) -> None:
+        self.bar.stop()
+
+
+def _progress(total: int) -> _Progress | None:
+    return _Progress(total) if sys.stderr.isatty() and total > 1 else None
 
 
 def _register_sim() -> None:

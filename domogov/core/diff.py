@@ -1,0 +1,52 @@
+"""Field-level comparison of two normalised objects: scalars as old -> new, collections as +/-."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domogov.core.changes import FieldDiff
+
+
+def diff_objects(
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    *,
+    ignore: frozenset[str] = frozenset({"id"}),
+) -> list[FieldDiff]:
+    """Compare ``before`` and ``after`` field by field; list-valued fields diff as sets.
+
+    Both sides are already normalised by their kind (sorted lists of display strings, lower-case
+    emails, ints for ids), so plain equality is the right test and never yields a perpetual diff.
+    """
+    old = before or {}
+    new = after or {}
+    diffs: list[FieldDiff] = []
+    for name in _ordered_keys(old, new):
+        if name in ignore:
+            continue
+        a, b = old.get(name), new.get(name)
+        if a == b:
+            continue
+        if isinstance(a, list) or isinstance(b, list):
+            a_set = {_entry(x) for x in (a or [])}
+            b_set = {_entry(x) for x in (b or [])}
+            added, removed = sorted(b_set - a_set), sorted(a_set - b_set)
+            if added or removed:
+                diffs.append(FieldDiff(name, added=added, removed=removed, collection=True))
+        elif isinstance(a, dict) and isinstance(b, dict):
+            for sub in diff_objects(a, b, ignore=frozenset()):
+                sub.field = f"{name}.{sub.field}"
+                diffs.append(sub)
+        else:
+            diffs.append(FieldDiff(name, old=a, new=b))
+    return diffs
+
+
+def _entry(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _ordered_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    keys = list(a)
+    keys += [k for k in b if k not in a]
+    return keys

@@ -1,0 +1,80 @@
+"""Kind-agnostic plan assembly: dependency order, --target, and the plan-wide guards."""
+
+from __future__ import annotations
+
+import graphlib
+from collections.abc import Iterable
+
+from domogov.core.address import matches
+from domogov.core.changes import Change
+from domogov.errors import GuardError, PlanError
+
+
+def order_changes(changes: list[Change]) -> list[Change]:
+    """Changes in dependency order (graphlib), ties broken by address for a stable output."""
+    by_address: dict[str, Change] = {}
+    for change in changes:
+        if change.address in by_address:
+            raise PlanError(f"internal error: two changes for {change.address}")
+        by_address[change.address] = change
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for change in changes:
+        deps = [d for d in change.depends_on if d in by_address and d != change.address]
+        change.depends_on = sorted(set(deps))
+        sorter.add(change.address, *change.depends_on)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = " -> ".join(exc.args[1])
+        raise PlanError(f"changes depend on each other in a cycle: {cycle}") from exc
+    ordered: list[Change] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        ordered.extend(by_address[a] for a in ready)
+        sorter.done(*ready)
+    return ordered
+
+
+def select_targets(changes: list[Change], patterns: list[str]) -> list[Change]:
+    """Keep the changes matching ``--target`` patterns and everything they depend on."""
+    if not patterns:
+        return changes
+    by_address = {c.address: c for c in changes}
+    keep: set[str] = set()
+    stack = [c.address for c in changes if matches(c.address, patterns)]
+    while stack:
+        address = stack.pop()
+        if address in keep:
+            continue
+        keep.add(address)
+        stack.extend(d for d in by_address[address].depends_on if d in by_address)
+    return [c for c in changes if c.address in keep]
+
+
+def check_protected(changes: Iterable[Change], protected: dict[str, set[str]]) -> None:
+    """Refuse any change to an object listed under ``protect`` in domogov.yaml."""
+    offending = []
+    for change in changes:
+        names = protected.get(change.kind, set())
+        if names and {str(v) for v in change.key.values()} & names:
+            offending.append(change.address)
+    if offending:
+        listed = ", ".join(sorted(offending))
+        raise GuardError(
+            f"refusing to change protected objects: {listed} "
+            "(listed under `protect` in domogov.yaml; remove them from the manifests or from "
+            "`protect`)"
+        )
+
+
+def check_destructive(changes: list[Change], limit: int, allowed: bool) -> None:
+    """Refuse more than ``max_destructive`` deletes and revokes unless --allow-destructive."""
+    total = sum(c.destructive for c in changes)
+    if total <= limit or allowed:
+        return
+    worst = sorted((c for c in changes if c.destructive), key=lambda c: -c.destructive)[:10]
+    lines = "\n".join(f"  {c.address}: {c.destructive}" for c in worst)
+    raise GuardError(
+        f"this plan deletes or revokes {total} things, more than max_destructive ({limit}) "
+        f"in domogov.yaml; review it and re-run with --allow-destructive if intended:\n{lines}"
+    )

@@ -1,0 +1,175 @@
+"""Text, markdown and JSON views of a plan, and the text view of an apply report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from domogov.core.applier import DONE, FAILED, SKIPPED, ApplyReport
+from domogov.core.changes import Action, Change, FieldDiff, Plan
+
+MARKDOWN_LIMIT = 65_000
+STYLE = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.DELETE: "red"}
+VERB = {Action.CREATE: "create", Action.UPDATE: "update", Action.DELETE: "destroy"}
+Line = tuple[str, str]  # (text, rich style or "")
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.changes:
+        return "No changes. Live state matches the manifests."
+    s = plan.summary
+    return f"Plan: {s['add']} to add, {s['change']} to change, {s['destroy']} to destroy."
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "(none)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _diff_lines(diff: FieldDiff, indent: str) -> list[Line]:
+    out: list[Line] = []
+    if not diff.collection:
+        text = f"{indent}~ {diff.field}: {_value(diff.old)} -> {_value(diff.new)}"
+        return [(text, "yellow")]
+    out.append((f"{indent}  {diff.field}:", ""))
+    out.extend((f"{indent}    + {e}", "green") for e in diff.added)
+    out.extend((f"{indent}    - {e}", "red") for e in diff.removed)
+    return out
+
+
+def change_lines(change: Change, *, show_calls: bool = True) -> list[Line]:
+    """The text block of one change; the same lines feed the text and markdown views."""
+    style = STYLE[change.action]
+    note = f"  ({'; '.join(change.notes)})" if change.notes else ""
+    lines: list[Line] = [(f"{change.action.symbol} {change.address}{note}", style)]
+    indent = "    "
+    if change.action == Action.CREATE and change.after:
+        for name, value in change.after.items():
+            if isinstance(value, list):
+                if value:
+                    lines.append((f"{indent}  {name}:", ""))
+                    lines.extend((f"{indent}    + {v}", "green") for v in value)
+            elif value not in (None, ""):
+                lines.append((f"{indent}+ {name}: {_value(value)}", "green"))
+    elif change.action == Action.DELETE and not change.diffs and change.before:
+        label = change.before.get("name") or change.before.get("title")
+        if label:
+            lines.append((f"{indent}- {label!s}", "red"))
+    for diff in change.diffs if change.action != Action.CREATE else []:
+        lines.extend(_diff_lines(diff, indent))
+    if change.depends_on:
+        lines.append((f"{indent}after: {', '.join(change.depends_on)}", "dim"))
+    if show_calls and change.calls:
+        for call in change.calls:
+            params = ""
+            if call.params:
+                params = "?" + "&".join(f"{k}={v}" for k, v in call.params.items())
+            lines.append((f"{indent}{call.method:<6} {call.path}{params}", "dim"))
+    return lines
+
+
+def plan_lines(plan: Plan, *, show_calls: bool = True) -> list[Line]:
+    lines: list[Line] = []
+    for warning in plan.warnings:
+        lines.append((f"Warning: {warning}", "yellow"))
+    if plan.warnings:
+        lines.append(("", ""))
+    if plan.changes:
+        lines.append(("domogov will make these changes (+ create, ~ update, - destroy):", ""))
+        lines.append(("", ""))
+        for change in plan.changes:
+            lines.extend(change_lines(change, show_calls=show_calls))
+            lines.append(("", ""))
+    lines.append((summary_line(plan), "bold"))
+    return lines
+
+
+def render_text(plan: Plan, *, show_calls: bool = True) -> str:
+    """Plain text (no colour); the CLI prints the same lines with styles on a TTY."""
+    return "\n".join(text for text, _ in plan_lines(plan, show_calls=show_calls)) + "\n"
+
+
+def render_json(plan: Plan) -> str:
+    return plan.dumps()
+
+
+def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
+    """A pull-request comment: summary table, then collapsible details, cut to fit ``limit``."""
+    head = [f"### domogov plan for `{plan.instance or 'unknown'}`", ""]
+    head.append(f"**{summary_line(plan)}**")
+    head.append("")
+    for warning in plan.warnings:
+        head.append(f"> :warning: {warning}")
+    if plan.warnings:
+        head.append("")
+    if not plan.changes:
+        return "\n".join(head) + "\n"
+    table = ["| | address | action | destructive |", "|---|---|---|---|"]
+    for change in plan.changes:
+        table.append(
+            f"| `{change.action.symbol}` | `{_md(change.address)}` | {VERB[change.action]} "
+            f"| {change.destructive or ''} |"
+        )
+    blocks = []
+    for change in plan.changes:
+        body = "\n".join(t for t, _ in change_lines(change))
+        blocks.append(
+            f"<details><summary><code>{_html(change.address)}</code></summary>\n\n"
+            f"```diff\n{body}\n```\n</details>"
+        )
+    footer_tpl = (
+        "\n_{n} more changes not shown here: the comment limit is {limit} characters; "
+        "see the full plan in the job log or the saved plan JSON._\n"
+    )
+    out = "\n".join(head + table) + "\n\n"
+    if len(out) > limit:
+        # Even the table does not fit: keep as many rows as fit and say how many were cut.
+        kept = head + table[:2]
+        size = len("\n".join(kept))
+        for row in table[2:]:
+            if size + len(row) + 400 > limit:
+                break
+            kept.append(row)
+            size += len(row) + 1
+        cut = len(table) - (len(kept) - len(head))
+        return "\n".join(kept) + "\n" + footer_tpl.format(n=cut, limit=limit)
+    shown = 0
+    for block in blocks:
+        if len(out) + len(block) + 400 > limit:
+            break
+        out += block + "\n"
+        shown += 1
+    if shown < len(blocks):
+        out += footer_tpl.format(n=len(blocks) - shown, limit=limit).replace(
+            "more changes not shown", "more change details not shown"
+        )
+    return out
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def report_lines(report: ApplyReport) -> list[Line]:
+    marks = {DONE: ("done   ", "green"), FAILED: ("FAILED ", "red"), SKIPPED: ("skipped", "yellow")}
+    lines: list[Line] = []
+    for outcome in report.outcomes:
+        mark, style = marks[outcome.status]
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        lines.append((f"{mark} {outcome.address}{detail}", style))
+    done, failed, skipped = report.count(DONE), report.count(FAILED), report.count(SKIPPED)
+    tail = f"Apply: {done} done, {failed} failed, {skipped} skipped."
+    if report.interrupted:
+        tail += " Interrupted: nothing new was started after the signal."
+    if failed or skipped:
+        tail += " Run `domogov plan` to see what is left, then apply again."
+    lines.append(("", ""))
+    lines.append((tail, "bold" if not (failed or skipped) else "bold red"))
+    return lines

@@ -1,0 +1,156 @@
+"""The verbs wired together: load -> read live -> plan -> (stale check) -> apply."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from domogov import __version__
+from domogov.core.applier import Applier, ApplyReport, Outcome
+from domogov.core.changes import Action, Change, Plan, fingerprint
+from domogov.core.planner import (
+    check_destructive,
+    check_protected,
+    order_changes,
+    select_targets,
+)
+from domogov.errors import PlanError, StalePlanError
+from domogov.resources import ALL_KINDS, KINDS_BY_NAME
+from domogov.resources.common import ensure_absent
+from domogov.resources.context import LiveContext
+
+
+@dataclass
+class PlanOptions:
+    """What the CLI passes to planning."""
+
+    targets: tuple[str, ...] = ()
+    allow_destructive: bool = False
+    instance: str = ""
+
+
+def _specs(config: Any, section: str) -> list[Any]:
+    return list(getattr(config, section, None) or [])
+
+
+def new_context(client: Any, config: Any) -> LiveContext:
+    ctx = LiveContext(client=client, project=config.project, config=config)
+    for spec in _specs(config, "groups"):
+        (ctx.absent_groups if ensure_absent(spec) else ctx.declared_groups).add(spec.name)
+    ctx.declared_roles = {s.name for s in _specs(config, "roles") if not ensure_absent(s)}
+    return ctx
+
+
+async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Plan, LiveContext]:
+    """Read live state for what the manifests name and decide every change."""
+    ctx = new_context(client, config)
+    await ctx.load_directory()
+
+    async def read(kind: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        keys = [kind.key_of(s) for s in _specs(config, kind.section)]
+        return await asyncio.gather(kind.fetch(ctx, keys), kind.fetch_prunable(ctx))
+
+    reads = await asyncio.gather(*(read(k) for k in ALL_KINDS))
+    changes: list[Change] = []
+    for kind, (live, prunable) in zip(ALL_KINDS, reads, strict=True):
+        changes.extend(kind.plan(ctx, _specs(config, kind.section), live, prunable))
+    if ctx.issues:
+        raise PlanError("the plan cannot be made:", ctx.issues)
+    _link_reference_removals(changes)
+    protected = {
+        kind.name: {
+            str(n) for n in (getattr(config.project, "protect", {}) or {}).get(kind.section, [])
+        }
+        for kind in ALL_KINDS
+    }
+    check_protected(changes, protected)
+    ordered = select_targets(order_changes(changes), list(options.targets))
+    check_destructive(
+        ordered, int(getattr(config.project, "max_destructive", 25)), options.allow_destructive
+    )
+    plan = Plan(
+        instance=options.instance,
+        changes=ordered,
+        warnings=sorted(set(ctx.warnings)),
+        created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        domogov_version=__version__,
+        config_dir=str(getattr(config, "root", "")),
+    )
+    return plan, ctx
+
+
+def _link_reference_removals(changes: list[Change]) -> None:
+    """A deleted group's references (grants, subscriptions, recipients) go before the group."""
+    deleted = {
+        c.address.split(".", 1)[1]: c
+        for c in changes
+        if c.kind == "group" and c.action == Action.DELETE
+    }
+    if not deleted:
+        return
+    for change in changes:
+        if change.kind == "group":
+            continue
+        for diff in change.diffs:
+            for entry in diff.removed:
+                if not entry.startswith("group:"):
+                    continue
+                rest = entry.removeprefix("group:")
+                # Share entries carry the level after the name ("group:X CAN_VIEW").
+                for name in {rest, rest.rsplit(" ", 1)[0]}:
+                    if name in deleted:
+                        deleted[name].depends_on.append(change.address)
+
+
+async def stale_changes(plan: Plan, config_project: Any, client: Any) -> list[str]:
+    """Re-read exactly the objects the plan touches; the addresses whose live state moved."""
+    ctx = LiveContext(client=client, project=config_project, config=None)
+    await ctx.load_directory()
+    by_kind: dict[str, list[Change]] = {}
+    for change in plan.changes:
+        by_kind.setdefault(change.kind, []).append(change)
+    stale: list[str] = []
+
+    async def check(kind_name: str, changes: list[Change]) -> None:
+        kind = KINDS_BY_NAME[kind_name]
+        live = await kind.fetch(ctx, [c.key for c in changes])
+        for change in changes:
+            current = live.get(change.address.split("#", 1)[0])
+            if fingerprint(current) != change.fingerprint:
+                stale.append(change.address)
+
+    await asyncio.gather(*(check(k, cs) for k, cs in by_kind.items()))
+    return sorted(stale)
+
+
+async def apply_plan(
+    plan: Plan,
+    ctx: LiveContext,
+    *,
+    parallelism: int = 8,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> ApplyReport:
+    """Make the plan's calls; see core.applier for ordering and failure handling."""
+
+    async def find_created(change: Change) -> Any | None:
+        return await KINDS_BY_NAME[change.kind].find_created(ctx, change)
+
+    applier = Applier(
+        ctx.client, find_created, parallelism=parallelism, on_outcome=on_outcome, stop=stop
+    )
+    return await applier.run(plan)
+
+
+async def check_saved_plan(plan: Plan, project: Any, client: Any) -> None:
+    """Refuse a saved plan whose objects changed since it was made (exit 1, naming them)."""
+    stale = await stale_changes(plan, project, client)
+    if stale:
+        listed = "\n".join(f"  {a}" for a in stale)
+        raise StalePlanError(
+            "the saved plan is stale: these objects changed in Domo since it was made:\n"
+            f"{listed}\nRun `domogov plan` again and review the new plan."
+        )

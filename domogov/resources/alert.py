@@ -1,0 +1,168 @@
+"""Alert subscriptions (and deletion); alerts themselves are made in Domo, not through this API.
+
+```yaml
+alerts:
+  - alert: 358
+    subscribers: [{ user: alice@example.com }, { group: Finance Analysts }]
+  - alert: 359
+    ensure: absent                  # delete this alert
+```
+One read per declared alert (``fields=all`` carries the subscriptions).  New subscribers of one
+alert are one ``share`` call; each removal is one call (Domo has no bulk unsubscribe).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from domogov.core.address import placeholders_in
+from domogov.core.changes import Action, ApiCall, Change
+from domogov.errors import NotFoundError
+from domogov.resources.common import ensure_absent, items, make_change, merged
+from domogov.resources.context import LiveContext
+
+ALERTS = "/api/social/v4/alerts"
+
+
+def subscriber_label(spec: Any) -> str:
+    if getattr(spec, "group", None):
+        return f"group:{spec.group}"
+    return f"user:{str(spec.user).lower()}"
+
+
+class AlertKind:
+    """The ``alert`` kind."""
+
+    name = "alert"
+    section = "alerts"
+
+    def address_of(self, spec: Any) -> str:
+        return f"alert.{spec.alert}"
+
+    def key_of(self, spec: Any) -> dict[str, Any]:
+        return {"alert": spec.alert}
+
+    async def _read(self, ctx: LiveContext, alert_id: int) -> dict[str, Any] | None:
+        try:
+            alert = await ctx.client.get(f"{ALERTS}/{alert_id}", params={"fields": "all"})
+        except NotFoundError:
+            return None
+        if not isinstance(alert, dict):
+            return None
+        subscribers = {
+            ctx.principal_label(str(s.get("type", "USER")), s.get("subscriberId"))
+            for s in alert.get("subscriptions") or []
+            if str(s.get("type", "USER")).upper() in ("USER", "GROUP")
+        }
+        return {
+            "id": alert_id,
+            "name": alert.get("name"),
+            "resource": f"{alert.get('resourceType')}:{alert.get('resourceId')}",
+            "subscribers": sorted(subscribers),
+        }
+
+    async def fetch(
+        self, ctx: LiveContext, keys: list[dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        results = await asyncio.gather(*(self._read(ctx, int(k["alert"])) for k in keys))
+        return {
+            f"alert.{k['alert']}": r for k, r in zip(keys, results, strict=True) if r is not None
+        }
+
+    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
+        return {}  # alerts belong to their owners; domogov deletes only those marked absent
+
+    def plan(
+        self,
+        ctx: LiveContext,
+        desired: list[Any],
+        live: dict[str, dict[str, Any]],
+        prunable: dict[str, dict[str, Any]],
+    ) -> list[Change]:
+        changes = []
+        for index, spec in enumerate(desired):
+            change = self._plan_one(ctx, spec, live.get(self.address_of(spec)), index)
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    def _plan_one(
+        self, ctx: LiveContext, spec: Any, before: dict[str, Any] | None, index: int
+    ) -> Change | None:
+        address, key = self.address_of(spec), self.key_of(spec)
+        label = f"alerts[{index}]"
+        if ensure_absent(spec):
+            if before is None:
+                return None
+            return make_change(
+                kind=self.name,
+                address=address,
+                key=key,
+                before=before,
+                after=None,
+                calls=[ApiCall("DELETE", f"{ALERTS}/{spec.alert}")],
+                destructive=1,
+                notes=["ensure: absent"],
+            )
+        if before is None:
+            ctx.problem(
+                spec,
+                ("alert",),
+                f"{label}.alert",
+                f"unknown alert {spec.alert}: not found in Domo (alerts are created in Domo; "
+                "domogov manages their subscribers)",
+            )
+            return None
+        wanted = [subscriber_label(s) for s in items(spec.subscribers)]
+        for i, principal in enumerate(wanted):
+            ctx.principal_id(principal, spec, ("subscribers", i), f"{label}.subscribers[{i}]")
+        subscribers = merged(before["subscribers"], spec.subscribers, wanted)
+        add = [p for p in subscribers if p not in before["subscribers"]]
+        remove = [p for p in before["subscribers"] if p not in subscribers]
+        calls: list[ApiCall] = []
+        if add:
+            subs = []
+            for principal in add:
+                ptype, pid = ctx.principal_id(principal)
+                if pid is not None:
+                    subs.append({"subscriberId": pid, "type": ptype})
+            calls.append(
+                ApiCall(
+                    "POST",
+                    f"{ALERTS}/{spec.alert}/share",
+                    body={
+                        "userMessage": "",
+                        "alertSubscriptions": subs,
+                        "sendEmail": False,
+                        "metaData": {},
+                    },
+                )
+            )
+        for principal in remove:
+            ptype, pid = ctx.principal_id(principal)
+            if pid is not None:
+                calls.append(
+                    ApiCall(
+                        "DELETE",
+                        f"{ALERTS}/{spec.alert}/subscriptions",
+                        params={"subscriberId": pid, "type": ptype},
+                    )
+                )
+        return make_change(
+            kind=self.name,
+            address=address,
+            key=key,
+            before=before,
+            after={**before, "subscribers": subscribers},
+            calls=calls,
+            depends_on=placeholders_in([c.body for c in calls]),
+            destructive=len(remove),
+            action=Action.UPDATE,
+        )
+
+    async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
+        return None
+
+
+KIND = AlertKind()

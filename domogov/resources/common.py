@@ -1,0 +1,102 @@
+"""Helpers every kind shares: collection semantics (the ownership rule) and change building."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from typing import Any
+
+from domogov.core.changes import Action, ApiCall, Change
+from domogov.core.diff import diff_objects
+
+
+def mode_of(collection: Any) -> str:
+    mode = getattr(collection, "mode", "authoritative")
+    return str(getattr(mode, "value", mode))
+
+
+def enum_value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def merged(live: Iterable[str], collection: Any, desired: Iterable[str]) -> list[str]:
+    """The ownership rule for one collection.
+
+    Omitted (``None``): unmanaged, live stays.  ``mode: additive``: live plus desired.
+    Otherwise authoritative: exactly desired (``[]`` means none).
+    """
+    live_set = set(live)
+    if collection is None:
+        return sorted(live_set)
+    if mode_of(collection) == "additive":
+        return sorted(live_set | set(desired))
+    return sorted(set(desired))
+
+
+def items(collection: Any) -> list[Any]:
+    return list(getattr(collection, "items", None) or [])
+
+
+def ensure_absent(spec: Any) -> bool:
+    return enum_value(getattr(spec, "ensure", "present")) == "absent"
+
+
+def in_prune_scope(project: Any, section: str, name: str) -> bool:
+    """Whether an undeclared live object of this kind and name may be pruned."""
+    prune = getattr(project, "prune", None) or {}
+    scope = prune.get(section) if isinstance(prune, dict) else getattr(prune, section, None)
+    if scope is None:
+        return False
+    pattern = getattr(scope, "match", None) if not isinstance(scope, dict) else scope.get("match")
+    return pattern is None or fnmatch.fnmatchcase(name, pattern)
+
+
+def is_protected(project: Any, section: str, *names: Any) -> bool:
+    protect = getattr(project, "protect", None) or {}
+    listed = protect.get(section) if isinstance(protect, dict) else getattr(protect, section, None)
+    return bool(listed) and any(str(n) in {str(x) for x in listed} for n in names if n is not None)
+
+
+def make_change(
+    *,
+    kind: str,
+    address: str,
+    key: dict[str, Any],
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    calls: list[ApiCall],
+    depends_on: Iterable[str] = (),
+    destructive: int = 0,
+    notes: Iterable[str] = (),
+    action: Action | None = None,
+) -> Change | None:
+    """A Change when something differs (or calls are needed), else None."""
+    diffs = diff_objects(before, after)
+    if action is None:
+        if before is None:
+            action = Action.CREATE
+        elif after is None:
+            action = Action.DELETE
+        else:
+            action = Action.UPDATE
+    if action == Action.UPDATE and not diffs and not calls:
+        return None
+    return Change(
+        address=address,
+        kind=kind,
+        action=action,
+        key=key,
+        before=before,
+        after=after,
+        diffs=diffs,
+        calls=calls,
+        depends_on=sorted(set(depends_on)),
+        destructive=destructive,
+        notes=list(notes),
+    )
+
+
+def placeholder_deps(value: Any) -> set[str]:
+    from domogov.core.address import placeholders_in
+
+    return placeholders_in(value)

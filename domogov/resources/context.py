@@ -1,0 +1,198 @@
+"""The live context kinds share: the client, the directory of users/groups/roles, issues found."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from domogov.core.address import placeholder
+from domogov.errors import ConfigIssue, Location
+
+USERS_PATH = "/api/identity/v1/users"
+ME_PATH = "/api/content/v2/users/me"
+GROUPLIST_PATH = "/api/content/v2/groups/grouplist"
+ROLES_PATH = "/api/authorization/v1/roles"
+GROUPLIST_PAGE = 100
+UNMANAGEABLE_GROUP_TYPES = {"dynamic", "directory", "system"}
+
+
+def as_int(value: Any) -> int | None:
+    """Domo sends the same id as an int in one endpoint and a string in the next."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class LiveContext:
+    """Everything a kind needs to read live state and build calls.
+
+    Users, groups and roles are read once, up front, from bulk endpoints (users list,
+    grouplist with members and owners, roles list); every kind resolves references here.
+    """
+
+    client: Any
+    project: Any
+    config: Any = None
+    me: dict[str, Any] = field(default_factory=dict)
+    users_by_email: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    groups_by_name: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    roles_by_name: dict[str, dict[str, Any]] = field(default_factory=dict)
+    roles_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    declared_groups: set[str] = field(default_factory=set)
+    declared_roles: set[str] = field(default_factory=set)
+    absent_groups: set[str] = field(default_factory=set)
+    issues: list[ConfigIssue] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    # --- reading -------------------------------------------------------------------------
+
+    async def load_directory(self, *, groups: bool = True, roles: bool = True) -> None:
+        """Read the token's user, all users, and (when needed) all groups and roles."""
+        tasks = [self._load_me(), self._load_users()]
+        if groups:
+            tasks.append(self._load_groups())
+        if roles:
+            tasks.append(self._load_roles())
+        await asyncio.gather(*tasks)
+
+    async def _load_me(self) -> None:
+        self.me = await self.client.get(ME_PATH) or {}
+
+    async def _load_users(self) -> None:
+        answer = await self.client.get(USERS_PATH)
+        for user in _unwrap(answer, "users"):
+            uid = as_int(user.get("id"))
+            email = str(user.get("emailAddress") or user.get("email") or "").strip().lower()
+            if uid is None:
+                continue
+            record = {"id": uid, "email": email, "name": user.get("displayName") or email}
+            record["roleId"] = as_int(user.get("roleId"))
+            self.users_by_id[uid] = record
+            if email:
+                self.users_by_email[email] = record
+
+    async def _load_groups(self) -> None:
+        rows = await self.client.paginate(
+            GROUPLIST_PATH,
+            style="offset",
+            page_size=GROUPLIST_PAGE,
+            params={"sort": "name", "ascending": "true"},
+        )
+        for row in rows:
+            gid = as_int(row.get("groupId", row.get("id")))
+            if gid is None or row.get("active") is False:
+                continue
+            group = {
+                "id": gid,
+                "name": row.get("name", ""),
+                "type": row.get("groupType", row.get("type")),
+                "description": row.get("description") or "",
+                "members": {as_int(m.get("id")) for m in row.get("groupMembers") or []},
+                "owners": {as_int(o.get("id")) for o in row.get("owners") or []},
+            }
+            group["members"].discard(None)
+            group["owners"].discard(None)
+            self.groups_by_id[gid] = group
+            self.groups_by_name[group["name"]] = group
+
+    async def _load_roles(self) -> None:
+        for row in _unwrap(await self.client.get(ROLES_PATH), None):
+            rid = as_int(row.get("id"))
+            if rid is None:
+                continue
+            role = {"id": rid, "name": row.get("name", ""), "description": row.get("description")}
+            self.roles_by_id[rid] = role
+            self.roles_by_name[role["name"]] = role
+
+    # --- references ----------------------------------------------------------------------
+
+    @property
+    def me_id(self) -> int | None:
+        return as_int(self.me.get("id"))
+
+    def where(self, spec: Any, *path: Any) -> Location | None:
+        if self.config is None:
+            return None
+        return self.config.where(spec, *path)
+
+    def problem(self, spec: Any, path: tuple[Any, ...], field_path: str, message: str) -> None:
+        self.issues.append(ConfigIssue(self.where(spec, *path), field_path, message))
+
+    def user_id(
+        self, email: str, spec: Any = None, path: tuple[Any, ...] = (), label: str = ""
+    ) -> int | None:
+        """The id of the user with this email; an issue (with its location) when unknown."""
+        user = self.users_by_email.get(email.lower())
+        if user is None:
+            self.problem(spec, path, label, f"unknown user {email!r}: no such user in Domo")
+            return None
+        return user["id"]
+
+    def email_of(self, user_id: Any) -> str:
+        user = self.users_by_id.get(as_int(user_id) or -1)
+        return user["email"] if user else f"user-id:{user_id}"
+
+    def group_ref(
+        self, name: str, spec: Any = None, path: tuple[Any, ...] = (), label: str = ""
+    ) -> Any:
+        """A live group's id, a placeholder for a group this plan creates, or None (an issue)."""
+        group = self.groups_by_name.get(name)
+        if group is not None and name not in self.absent_groups:
+            return group["id"]
+        if name in self.declared_groups:
+            return placeholder(f"group.{name}")
+        self.problem(
+            spec, path, label, f"unknown group {name!r}: not in Domo and not declared in groups"
+        )
+        return None
+
+    def group_name(self, group_id: Any) -> str:
+        group = self.groups_by_id.get(as_int(group_id) or -1)
+        return group["name"] if group else f"group-id:{group_id}"
+
+    def role_ref(
+        self, name: str, spec: Any = None, path: tuple[Any, ...] = (), label: str = ""
+    ) -> Any:
+        role = self.roles_by_name.get(name)
+        if role is not None:
+            return role["id"]
+        if name in self.declared_roles:
+            return placeholder(f"role.{name}")
+        self.problem(
+            spec, path, label, f"unknown role {name!r}: not in Domo and not declared in roles"
+        )
+        return None
+
+    def principal_label(self, kind: str, ident: Any) -> str:
+        """Display form of a USER/GROUP principal: ``user:alice@x.com`` / ``group:Finance``."""
+        if kind.upper() == "GROUP":
+            return f"group:{self.group_name(ident)}"
+        return f"user:{self.email_of(ident)}"
+
+    def principal_id(
+        self, label: str, spec: Any = None, path: tuple[Any, ...] = (), field_path: str = ""
+    ) -> tuple[str, Any]:
+        """Inverse of principal_label: ``("USER", 1002)`` or ``("GROUP", 501 | placeholder)``."""
+        kind, _, name = label.partition(":")
+        if kind in ("user-id", "group-id"):
+            # A principal Domo knows only by id (no longer in the directory): act on the id.
+            return ("GROUP" if kind == "group-id" else "USER"), as_int(name)
+        if kind == "group":
+            return "GROUP", self.group_ref(name, spec, path, field_path)
+        if kind == "email":
+            return "EMAIL", name
+        return "USER", self.user_id(name, spec, path, field_path)
+
+
+def _unwrap(answer: Any, key: str | None) -> list[dict[str, Any]]:
+    if isinstance(answer, dict) and key and isinstance(answer.get(key), list):
+        return answer[key]
+    if isinstance(answer, list):
+        return answer
+    return []

@@ -1,0 +1,197 @@
+"""Dataset shares: which users and groups hold which access level on a dataset.
+
+```yaml
+dataset_shares:
+  - dataset: 58b3775b-ab03-4f54-9052-a3c5f7cbf426
+    name: Sales Pipeline            # optional; the plan warns when Domo's name differs
+    grants:
+      - { group: Finance Analysts, access: CAN_VIEW }
+      - { user: bob@example.com, access: CAN_EDIT }
+```
+One permissions read per declared dataset (plus a metadata read when ``name`` is given).  All
+grants and level changes of one dataset are one ``share`` call; all revokes one bulk revoke.
+The owner (``OWNER``) is never a grant: it is neither compared nor revoked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from domogov.core.address import placeholders_in
+from domogov.core.changes import Action, ApiCall, Change
+from domogov.errors import NotFoundError
+from domogov.resources.common import ensure_absent, enum_value, items, make_change, mode_of
+from domogov.resources.context import LiveContext
+
+DATASOURCES = "/api/data/v3/datasources"
+
+
+def grant_label(principal: str, level: str) -> str:
+    return f"{principal} {level}"
+
+
+class DatasetShareKind:
+    """The ``dataset_share`` kind."""
+
+    name = "dataset_share"
+    section = "dataset_shares"
+
+    def address_of(self, spec: Any) -> str:
+        return f"dataset_share.{spec.dataset}"
+
+    def key_of(self, spec: Any) -> dict[str, Any]:
+        key: dict[str, Any] = {"dataset": spec.dataset}
+        if getattr(spec, "name", None):
+            key["name"] = spec.name
+        return key
+
+    async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> dict[str, Any] | None:
+        dataset = key["dataset"]
+        try:
+            perms, meta = await asyncio.gather(
+                ctx.client.get(f"{DATASOURCES}/{dataset}/permissions"),
+                ctx.client.get(f"{DATASOURCES}/{dataset}") if key.get("name") else _none(),
+            )
+        except NotFoundError:
+            return None
+        owner = None
+        grants: dict[str, str] = {}
+        for row in (perms or {}).get("list", []):
+            principal = ctx.principal_label(str(row.get("type", "USER")), row.get("id"))
+            level = str(row.get("accessLevel", ""))
+            if level == "OWNER":
+                owner = principal
+            else:
+                grants[principal] = level
+        return {
+            "dataset": dataset,
+            "name": (meta or {}).get("name") if key.get("name") else None,
+            "owner": owner,
+            "grants": sorted(grant_label(p, lv) for p, lv in grants.items()),
+        }
+
+    async def fetch(
+        self, ctx: LiveContext, keys: list[dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        results = await asyncio.gather(*(self._read(ctx, k) for k in keys))
+        return {
+            f"dataset_share.{k['dataset']}": r
+            for k, r in zip(keys, results, strict=True)
+            if r is not None
+        }
+
+    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
+        return {}  # datasets are never deleted by domogov; undeclared datasets are unmanaged
+
+    def plan(
+        self,
+        ctx: LiveContext,
+        desired: list[Any],
+        live: dict[str, dict[str, Any]],
+        prunable: dict[str, dict[str, Any]],
+    ) -> list[Change]:
+        changes = []
+        for index, spec in enumerate(desired):
+            change = self._plan_one(ctx, spec, live.get(self.address_of(spec)), index)
+            if change is not None:
+                changes.append(change)
+        return changes
+
+    def _desired_grants(self, ctx: LiveContext, spec: Any, label: str) -> dict[str, str]:
+        wanted: dict[str, str] = {}
+        for i, grant in enumerate(items(spec.grants)):
+            if getattr(grant, "group", None):
+                principal = f"group:{grant.group}"
+            else:
+                principal = f"user:{str(grant.user).lower()}"
+            wanted[principal] = str(enum_value(grant.access))
+            # Resolve now so unknown references are reported with their location.
+            ctx.principal_id(principal, spec, ("grants", i), f"{label}.grants[{i}]")
+        return wanted
+
+    def _plan_one(
+        self, ctx: LiveContext, spec: Any, before: dict[str, Any] | None, index: int
+    ) -> Change | None:
+        address, key = self.address_of(spec), self.key_of(spec)
+        label = f"dataset_shares[{index}]"
+        if before is None:
+            ctx.problem(
+                spec,
+                ("dataset",),
+                f"{label}.dataset",
+                f"unknown dataset {spec.dataset!r}: no such dataset in Domo "
+                "(domogov shares datasets; it does not create them)",
+            )
+            return None
+        if spec.name and before.get("name") and spec.name != before["name"]:
+            ctx.warnings.append(
+                f"{address}: manifest names it {spec.name!r} but Domo calls it {before['name']!r}"
+            )
+        live_grants = dict(g.rsplit(" ", 1) for g in before["grants"])
+        wanted = self._desired_grants(ctx, spec, label)
+        owner = before.get("owner")
+        notes = []
+        if owner in wanted:
+            notes.append(f"{owner} owns the dataset; ownership is not a grant, left as is")
+            wanted.pop(owner)
+        absent = ensure_absent(spec)
+        if absent:
+            target = {p: lv for p, lv in live_grants.items() if p not in wanted}
+        elif spec.grants is None or mode_of(spec.grants) == "additive":
+            target = {**live_grants, **wanted}
+        else:
+            target = dict(wanted)
+        share = [p for p, lv in target.items() if live_grants.get(p) != lv]
+        revoke = [p for p in live_grants if p not in target]
+        calls: list[ApiCall] = []
+        deps: set[str] = set()
+        dataset = spec.dataset
+        if share:
+            perms = []
+            for principal in sorted(share):
+                ptype, pid = ctx.principal_id(principal)
+                if pid is not None:
+                    perms.append(
+                        {"id": _str_id(pid), "type": ptype, "accessLevel": target[principal]}
+                    )
+            body = {"permissions": perms, "sendEmail": False}
+            deps |= placeholders_in(body)
+            calls.append(ApiCall("POST", f"{DATASOURCES}/{dataset}/share", body=body))
+        if revoke:
+            body_r = []
+            for principal in sorted(revoke):
+                ptype, pid = ctx.principal_id(principal)
+                if pid is not None:
+                    body_r.append({"id": _str_id(pid), "type": ptype})
+            calls.append(ApiCall("DELETE", f"{DATASOURCES}/{dataset}/users", body=body_r))
+        after = {**before, "grants": sorted(grant_label(p, lv) for p, lv in target.items())}
+        if spec.name:
+            after["name"] = before.get("name")
+        return make_change(
+            kind=self.name,
+            address=address,
+            key=key,
+            before=before,
+            after=after,
+            calls=calls,
+            depends_on=deps,
+            destructive=len(revoke),
+            notes=notes,
+            action=Action.DELETE if absent and calls else None,
+        )
+
+    async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
+        return None  # shares are never created by a single non-idempotent call
+
+
+def _str_id(value: Any) -> Any:
+    # Permission principal ids are strings in Domo's share API; placeholders stay as they are.
+    return value if isinstance(value, str) else str(value)
+
+
+async def _none() -> None:
+    return None
+
+
+KIND = DatasetShareKind()

@@ -1,0 +1,293 @@
+"""Roles: authorities and the users holding the role.
+
+```yaml
+roles:
+  - name: Data Steward
+    description: Certifies and shares datasets
+    from_role: Participant          # template, used only when the role is created
+    authorities: [dataset.manage, dataset.export]
+    users: [carol@example.com]      # a user holds exactly one role
+```
+Each declared role costs two reads (authorities, users).  A user dropped from an
+authoritative ``users`` list moves to ``default_role`` (domogov.yaml), unless another declared
+role takes them.  Domo documents no call to change an existing role's name or description.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from domogov.core.address import placeholder
+from domogov.core.changes import ApiCall, Change
+from domogov.errors import GuardError
+from domogov.resources.common import (
+    ensure_absent,
+    in_prune_scope,
+    is_protected,
+    items,
+    make_change,
+    merged,
+)
+from domogov.resources.context import ROLES_PATH, LiveContext, as_int
+
+
+def authorities_path(role_id: Any) -> str:
+    return f"{ROLES_PATH}/{role_id}/authorities"
+
+
+def users_path(role_id: Any) -> str:
+    return f"{ROLES_PATH}/{role_id}/users"
+
+
+class RoleKind:
+    """The ``role`` kind."""
+
+    name = "role"
+    section = "roles"
+
+    def address_of(self, spec: Any) -> str:
+        return f"role.{spec.name}"
+
+    def key_of(self, spec: Any) -> dict[str, Any]:
+        key: dict[str, Any] = {"name": spec.name}
+        if getattr(spec, "id", None) is not None:
+            key["id"] = spec.id
+        if getattr(spec, "from_role", None):
+            key["from_role"] = spec.from_role
+        return key
+
+    def _live(self, ctx: LiveContext, key: dict[str, Any]) -> dict[str, Any] | None:
+        if key.get("id") is not None:
+            return ctx.roles_by_id.get(int(key["id"]))
+        return ctx.roles_by_name.get(key["name"])
+
+    async def _read_role(self, ctx: LiveContext, role: dict[str, Any]) -> dict[str, Any]:
+        # Both reads answer an empty list for an unknown role id instead of 404 (Domo quirk),
+        # so a role deleted between the list and these reads simply looks empty.
+        auths, users = await asyncio.gather(
+            ctx.client.get(authorities_path(role["id"])), ctx.client.get(users_path(role["id"]))
+        )
+        user_rows = users.get("users", []) if isinstance(users, dict) else users or []
+        emails = []
+        for row in user_rows:
+            uid = as_int(row.get("userId", row.get("id")))
+            email = ctx.email_of(uid) if uid in ctx.users_by_id else row.get("email")
+            emails.append(str(email or f"user-id:{uid}").lower())
+        return {
+            "id": role["id"],
+            "name": role["name"],
+            "description": role.get("description") or "",
+            "authorities": sorted({str(a) for a in auths or []}),
+            "users": sorted(set(emails)),
+        }
+
+    async def fetch(
+        self, ctx: LiveContext, keys: list[dict[str, Any]]
+    ) -> dict[str, dict[str, Any]]:
+        found: list[tuple[str, dict[str, Any]]] = []
+        templates: dict[str, dict[str, Any]] = {}
+        for key in keys:
+            role = self._live(ctx, key)
+            if role is not None:
+                found.append((f"role.{key['name']}", role))
+            elif key.get("from_role") and key["from_role"] in ctx.roles_by_name:
+                templates[key["from_role"]] = ctx.roles_by_name[key["from_role"]]
+        results = await asyncio.gather(*(self._read_role(ctx, r) for _, r in found))
+        template_reads = await asyncio.gather(
+            *(ctx.client.get(authorities_path(t["id"])) for t in templates.values())
+        )
+        ctx.cache["role_templates"] = {
+            name: sorted({str(a) for a in auths or []})
+            for name, auths in zip(templates, template_reads, strict=True)
+        }
+        return {address: result for (address, _), result in zip(found, results, strict=True)}
+
+    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
+        roles = [
+            r
+            for name, r in ctx.roles_by_name.items()
+            if in_prune_scope(ctx.project, self.section, name)
+            and not is_protected(ctx.project, self.section, name, r["id"])
+            and r["id"] > 5  # Domo's built-in roles cannot be deleted
+        ]
+        results = await asyncio.gather(*(self._read_role(ctx, r) for r in roles))
+        return {f"role.{r['name']}": r for r in results}
+
+    def plan(
+        self,
+        ctx: LiveContext,
+        desired: list[Any],
+        live: dict[str, dict[str, Any]],
+        prunable: dict[str, dict[str, Any]],
+    ) -> list[Change]:
+        claimed: dict[str, str] = {}
+        for spec in desired:
+            if not ensure_absent(spec):
+                for email in items(spec.users):
+                    claimed[email] = spec.name
+        changes: list[Change] = []
+        declared: set[str] = set()
+        for index, spec in enumerate(desired):
+            address = self.address_of(spec)
+            declared.add(address)
+            before = live.get(address)
+            change = self._plan_one(ctx, spec, before, index, claimed)
+            if change is not None:
+                changes.append(change)
+        for address, before in sorted(prunable.items()):
+            if address not in declared:
+                changes.append(self._delete(ctx, None, before, address, claimed, pruned=True))
+        return changes
+
+    def _default_role(self, ctx: LiveContext, spec: Any, emails: list[str]) -> Any:
+        default = getattr(ctx.project, "default_role", None)
+        if not default:
+            ctx.problem(
+                spec,
+                ("users",),
+                "",
+                f"users {', '.join(emails)} would be left without a role; set `default_role` "
+                "in domogov.yaml (every Domo user holds exactly one role)",
+            )
+            return None
+        return ctx.role_ref(default, spec, ("users",), "default_role")
+
+    def _move_out(
+        self, ctx: LiveContext, spec: Any, emails: list[str], claimed: dict[str, str]
+    ) -> tuple[list[ApiCall], set[str]]:
+        """Calls moving users who leave a role to default_role (unless another role takes them)."""
+        homeless = sorted(e for e in emails if e not in claimed)
+        if not homeless:
+            return [], set()
+        target = self._default_role(ctx, spec, homeless)
+        ids = [ctx.user_id(e, spec, ("users",), "users") for e in homeless]
+        ids = [i for i in ids if i is not None]
+        if target is None or not ids:
+            return [], set()
+        deps = {f"role.{ctx.project.default_role}"} if isinstance(target, str) else set()
+        return [ApiCall("PUT", users_path(target), body=ids, note="to default_role")], deps
+
+    def _delete(
+        self,
+        ctx: LiveContext,
+        spec: Any,
+        before: dict[str, Any],
+        address: str,
+        claimed: dict[str, str],
+        pruned: bool = False,
+    ) -> Change:
+        if ctx.me_id is not None and ctx.email_of(ctx.me_id) in before["users"]:
+            raise GuardError(
+                f"refusing to delete role {before['name']!r}: the authenticated user holds it"
+            )
+        calls, deps = self._move_out(ctx, spec, before["users"], claimed)
+        calls.append(ApiCall("DELETE", f"{ROLES_PATH}/{before['id']}"))
+        note = "not declared, inside the prune scope" if pruned else "ensure: absent"
+        change = make_change(
+            kind=self.name,
+            address=address,
+            key={"name": before["name"]},
+            before=before,
+            after=None,
+            calls=calls,
+            depends_on=deps,
+            destructive=1,
+            notes=[note],
+        )
+        assert change is not None
+        return change
+
+    def _plan_one(
+        self,
+        ctx: LiveContext,
+        spec: Any,
+        before: dict[str, Any] | None,
+        index: int,
+        claimed: dict[str, str],
+    ) -> Change | None:
+        address, key = self.address_of(spec), self.key_of(spec)
+        label = f"roles[{index}]"
+        if ensure_absent(spec):
+            return self._delete(ctx, spec, before, address, claimed) if before else None
+        calls: list[ApiCall] = []
+        deps: set[str] = set()
+        notes: list[str] = []
+        if before is None:
+            template = getattr(spec, "from_role", None)
+            body: dict[str, Any] = {"name": spec.name, "description": spec.description or ""}
+            base_auths: list[str] = []
+            if template:
+                ref = ctx.role_ref(template, spec, ("from_role",), f"{label}.from_role")
+                if isinstance(ref, str):
+                    deps.add(f"role.{template}")
+                body["fromRoleId"] = ref
+                base_auths = ctx.cache.get("role_templates", {}).get(template, [])
+            calls.append(ApiCall("POST", ROLES_PATH, body=body, idempotent=False, produces=address))
+            rid: Any = placeholder(address)
+            live_auths, live_users = base_auths, []
+            description = spec.description or ""
+        else:
+            rid = before["id"]
+            live_auths, live_users = before["authorities"], before["users"]
+            description = before["description"]
+            if spec.description is not None and spec.description != before["description"]:
+                ctx.warnings.append(
+                    f"{address}: description differs from Domo ({before['description']!r}); "
+                    "Domo has no API to change a role's description, so it is left as is"
+                )
+            if spec.name != before["name"]:
+                ctx.warnings.append(
+                    f"{address}: Domo has no API to rename a role; it stays {before['name']!r}"
+                )
+        authorities = merged(live_auths, spec.authorities, items(spec.authorities))
+        users = merged(live_users, spec.users, items(spec.users))
+        if authorities != sorted(live_auths) or (before is None and spec.authorities is not None):
+            calls.append(ApiCall("PATCH", authorities_path(rid), body=authorities))
+        added = [e for e in users if e not in live_users]
+        removed = [e for e in live_users if e not in users]
+        me = ctx.email_of(ctx.me_id) if ctx.me_id is not None else None
+        if me is not None and (me in removed or me in added):
+            raise GuardError(
+                f"refusing to move the authenticated user ({me}) out of its role: "
+                f"{address} would change the role that gives domogov its rights"
+            )
+        if added:
+            ids = [ctx.user_id(e, spec, ("users",), f"{label}.users") for e in added]
+            calls.append(ApiCall("PUT", users_path(rid), body=[i for i in ids if i is not None]))
+        if removed:
+            move, move_deps = self._move_out(ctx, spec, removed, claimed)
+            calls.extend(move)
+            deps |= move_deps
+        after = {
+            "id": rid if before else None,
+            "name": before["name"] if before else spec.name,
+            "description": description,
+            "authorities": authorities,
+            "users": users,
+        }
+        if before is None:
+            after.pop("id")
+        destructive = 0
+        if before is not None:
+            destructive = len(set(live_auths) - set(authorities)) + len(removed)
+        return make_change(
+            kind=self.name,
+            address=address,
+            key=key,
+            before=before,
+            after=after,
+            calls=calls,
+            depends_on=deps,
+            destructive=destructive,
+            notes=notes,
+        )
+
+    async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
+        for row in await ctx.client.get(ROLES_PATH) or []:
+            if row.get("name") == change.key["name"]:
+                return row.get("id")
+        return None
+
+
+KIND = RoleKind()
