@@ -65,9 +65,7 @@ class ConfigError(DomogovError):
     """The manifests are invalid; ``issues`` lists every problem found in the run."""
 
     def __init__(self, issues: list[ConfigIssue]) -> None:
-        self.issues = sorted(
-            issues, key=lambda i: (i.location or Location(""), i.path, i.message)
-        )
+        self.issues = sorted(issues, key=lambda i: (i.location or Location(""), i.path, i.message))
         super().__init__("\n".join(str(i) for i in self.issues))
 
 
