@@ -330,6 +330,7 @@ async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve:
 
 
 async def _apply_saved(path: Path, kw: dict[str, Any], out: Output) -> int:
+    from domogov.config import ProjectSpec
     from domogov.core.changes import Plan
     from domogov.core.render import plan_lines
     from domogov.reconcile import check_saved_plan, new_context
@@ -347,7 +348,7 @@ async def _apply_saved(path: Path, kw: dict[str, Any], out: Output) -> int:
             f"{path} was made for instance {saved.instance!r}, not {label!r}; "
             "plan again against this instance"
         )
-    project = SimpleNamespace(prune={}, protect={}, default_role=None, max_destructive=0)
+    project = ProjectSpec()  # a saved plan is applied as made: no prune, guards already passed
     async with open_client(conn) as client:
         await check_saved_plan(saved, project, client)
         out.lines(plan_lines(saved))

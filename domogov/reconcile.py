@@ -56,16 +56,12 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
     reads = await asyncio.gather(*(read(k) for k in ALL_KINDS))
     changes: list[Change] = []
     for kind, (live, prunable) in zip(ALL_KINDS, reads, strict=True):
-        changes.extend(kind.plan(ctx, _specs(config, kind.section), live, prunable))
+        planned = kind.plan(ctx, _specs(config, kind.section), live, prunable)
+        changes.extend(sorted(planned, key=lambda c: c.address))
     if ctx.issues:
         raise PlanError("the plan cannot be made:", ctx.issues)
     _link_reference_removals(changes)
-    protected = {
-        kind.name: {
-            str(n) for n in (getattr(config.project, "protect", {}) or {}).get(kind.section, [])
-        }
-        for kind in ALL_KINDS
-    }
+    protected = {kind.name: set(config.project.protected(kind.section)) for kind in ALL_KINDS}
     check_protected(changes, protected)
     ordered = select_targets(order_changes(changes), list(options.targets))
     check_destructive(

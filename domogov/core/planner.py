@@ -11,12 +11,13 @@ from domogov.errors import GuardError, PlanError
 
 
 def order_changes(changes: list[Change]) -> list[Change]:
-    """Changes in dependency order (graphlib), ties broken by address for a stable output."""
+    """Changes in dependency order (graphlib); ties keep the order given (kind, then address)."""
     by_address: dict[str, Change] = {}
     for change in changes:
         if change.address in by_address:
             raise PlanError(f"internal error: two changes for {change.address}")
         by_address[change.address] = change
+    position = {c.address: i for i, c in enumerate(changes)}
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for change in changes:
         deps = [d for d in change.depends_on if d in by_address and d != change.address]
@@ -29,7 +30,7 @@ def order_changes(changes: list[Change]) -> list[Change]:
         raise PlanError(f"changes depend on each other in a cycle: {cycle}") from exc
     ordered: list[Change] = []
     while sorter.is_active():
-        ready = sorted(sorter.get_ready())
+        ready = sorted(sorter.get_ready(), key=position.__getitem__)
         ordered.extend(by_address[a] for a in ready)
         sorter.done(*ready)
     return ordered

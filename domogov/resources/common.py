@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,18 +42,13 @@ def ensure_absent(spec: Any) -> bool:
 
 def in_prune_scope(project: Any, section: str, name: str) -> bool:
     """Whether an undeclared live object of this kind and name may be pruned."""
-    prune = getattr(project, "prune", None) or {}
-    scope = prune.get(section) if isinstance(prune, dict) else getattr(prune, section, None)
-    if scope is None:
-        return False
-    pattern = getattr(scope, "match", None) if not isinstance(scope, dict) else scope.get("match")
-    return pattern is None or fnmatch.fnmatchcase(name, pattern)
+    scope = project.prune_scope(section)
+    return scope is not None and scope.covers(name)
 
 
 def is_protected(project: Any, section: str, *names: Any) -> bool:
-    protect = getattr(project, "protect", None) or {}
-    listed = protect.get(section) if isinstance(protect, dict) else getattr(protect, section, None)
-    return bool(listed) and any(str(n) in {str(x) for x in listed} for n in names if n is not None)
+    listed = set(project.protected(section))
+    return any(str(n) in listed for n in names if n is not None)
 
 
 def make_change(

@@ -178,12 +178,11 @@ class GroupKind:
                     produces=address,
                 )
             )
-            # Domo makes the creator an owner (and member) of a new group: when the manifest
-            # lists the collection authoritatively without the token's user, take it off again
-            # in the same access call, so the next plan is empty.
+            # Domo makes the creator an owner (not a member) of a new group: when the manifest
+            # lists owners authoritatively without the token's user, the same access call
+            # takes it off again (after adding the others), so the next plan is empty.
             me = ctx.email_of(ctx.me_id) if ctx.me_id is not None else None
-            creator_members = [me] if me else []
-            live_members, live_owners = creator_members, creator_members
+            live_members, live_owners = [], [me] if me else []
             members = merged(live_members, spec.members, items(spec.members))
             owners = merged(live_owners, spec.owners, items(spec.owners))
             after["members"], after["owners"] = members, owners
