@@ -143,7 +143,12 @@ class LiveContext:
     ) -> Any:
         """A live group's id, a placeholder for a group this plan creates, or None (an issue)."""
         group = self.groups_by_name.get(name)
-        if group is not None and name not in self.absent_groups:
+        if name in self.absent_groups and spec is not None:
+            self.problem(
+                spec, path, label, f"group {name!r} is referenced here but marked ensure: absent"
+            )
+            return None
+        if group is not None:
             return group["id"]
         if name in self.declared_groups:
             return placeholder(f"group.{name}")

@@ -52,9 +52,7 @@ async def test_authoritative_members_remove_unlisted_and_omitted_owners_stay(env
     )
     assert change.destructive == 1
     # One call for all membership changes of the group.
-    assert [(c.method, c.path) for c in change.calls] == [
-        ("PUT", "/api/content/v2/groups/access")
-    ]
+    assert [(c.method, c.path) for c in change.calls] == [("PUT", "/api/content/v2/groups/access")]
     await env.converge()
     assert env.group("Finance Analysts")["owners"] == [1006]
 
