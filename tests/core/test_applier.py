@@ -85,9 +85,7 @@ def test_new_group_id_flows_into_later_calls() -> None:
 
 def test_dependents_of_a_failure_are_skipped_and_exit_is_3_when_some_applied() -> None:
     runner = Runner({"POST /groups": [ServerError("boom", status=500)]})
-    report = run(
-        Applier(runner, nothing), [create_group("F"), share("d1", "group.F"), share("d2")]
-    )
+    report = run(Applier(runner, nothing), [create_group("F"), share("d1", "group.F"), share("d2")])
     status = {o.address: o.status for o in report.outcomes}
     assert status == {
         "group.F": FAILED,

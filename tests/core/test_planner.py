@@ -14,7 +14,9 @@ from domogov.core.planner import (
 from domogov.errors import GuardError, PlanError
 
 
-def change(address: str, *deps: str, action: Action = Action.UPDATE, destructive: int = 0) -> Change:
+def change(
+    address: str, *deps: str, action: Action = Action.UPDATE, destructive: int = 0
+) -> Change:
     kind, _, name = address.partition(".")
     return Change(
         address=address,

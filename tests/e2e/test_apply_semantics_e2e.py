@@ -32,7 +32,7 @@ async def test_partial_failure_reports_and_a_replan_shows_exactly_the_rest(env: 
     # The group create keeps failing with 500 (a POST is not retried blindly): its share is
     # skipped, the unrelated share is done.
     await fault(env, "500", "POST", "/api/content/v2/groups", count=10)
-    plan, report = await env.apply()
+    _, report = await env.apply()
     status = {o.address: o.status for o in report.outcomes}
     assert status == {
         "group.Web Analysts": "failed",

@@ -21,7 +21,7 @@ async def test_new_group_with_members_and_owners_converges(env: Env) -> None:
             owners: [frank@example.com]
         """,
     )
-    plan, report = await env.converge()
+    plan, _ = await env.converge()
     [change] = plan.changes
     assert change.action == Action.CREATE
     assert [c.method for c in change.calls] == ["POST", "PUT"]

@@ -65,7 +65,7 @@ async def test_dropped_user_moves_to_default_role(env: Env) -> None:
 
 async def test_dropped_user_without_default_role_is_an_error_naming_them(env: Env) -> None:
     env.write("roles.yaml", "roles:\n  - name: Data Steward\n    users: []\n")
-    with pytest.raises(PlanError, match="carol@example.com.*default_role"):
+    with pytest.raises(PlanError, match=r"carol@example\.com.*default_role"):
         await env.plan()
 
 
