@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from clientkit import TOKEN, Sim
+from servekit import serve
 
 from domogov.client import DomoClient
 from domogov.errors import AmbiguousWriteError, AuthError
@@ -24,22 +21,8 @@ GROUPS_PATH = "/api/content/v2/groups"
 def served() -> Iterator[tuple[Sim, str]]:
     """Serve a fresh simulator with uvicorn in a thread; stop it at teardown."""
     sim = Sim()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # bound before serving: no race for the port
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(sim.app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    yield sim, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serve(sim.app) as url:
+        yield sim, url
 
 
 def _client(url: str, token: str = TOKEN) -> DomoClient:
