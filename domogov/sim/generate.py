@@ -1,0 +1,216 @@
+"""Large, consistent, seeded simulator states for benchmarks and scale tests."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from domogov.sim.state import demo_document, format_created
+
+WORDS = (
+    "Finance", "Sales", "Marketing", "Ops", "Support", "Engineering", "HR", "Legal", "Data",
+    "Analytics", "Product", "Design", "Security", "Partners", "Field", "Exec", "Retail",
+)  # fmt: skip
+ACCESS = ("CO_OWNER", "CAN_EDIT", "CAN_SHARE", "CAN_VIEW")
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+TIMEZONES = ("America/New_York", "America/Denver", "Europe/London", "UTC", "Asia/Tokyo")
+BASE_MS = 1_650_000_000_000
+
+
+def _roles(rng: random.Random, count: int, catalog: list[str]) -> list[dict[str, Any]]:
+    builtin = [r for r in demo_document()["roles"] if r["id"] <= 5]
+    roles = [dict(r, authorities=list(r["authorities"])) for r in builtin]
+    for i in range(max(0, count - len(roles))):
+        auths = sorted(rng.sample(catalog, rng.randint(1, len(catalog) // 2)))
+        roles.append(
+            {
+                "id": 6 + i,
+                "name": f"role-{i + 1:04d} {rng.choice(WORDS)}",
+                "description": "Generated role",
+                "authorities": auths,
+                "created": BASE_MS,
+                "modified": BASE_MS,
+            }
+        )
+    return roles
+
+
+def _principals(
+    rng: random.Random, user_ids: list[int], group_ids: list[int], k: int, exclude: int | None
+) -> list[tuple[str, int]]:
+    """``k`` distinct users or groups (half and half on average), never ``exclude`` (a user)."""
+    chosen: dict[tuple[str, int], None] = {}
+    for _ in range(k * 3):
+        if len(chosen) >= k:
+            break
+        if group_ids and rng.random() < 0.5:
+            chosen[("GROUP", rng.choice(group_ids))] = None
+        else:
+            uid = rng.choice(user_ids)
+            if uid != exclude:
+                chosen[("USER", uid)] = None
+    return list(chosen)
+
+
+def generate_state(
+    *,
+    users: int = 100,
+    groups: int = 20,
+    datasets: int = 50,
+    roles: int = 8,
+    alerts: int = 20,
+    schedules: int = 10,
+    cards: int | None = None,
+    members_per_group: int = 40,
+    grants_per_dataset: int = 5,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """A state document (the state-file format) whose every reference exists; same seed, same
+    document. Users are ``user00042@example.com``, groups ``grp-0042 <word>``; the first user
+    is an Admin and the token's user."""
+    rng = random.Random(seed)
+    demo = demo_document()
+    catalog = [a["authority"] for a in demo["authorities"]]
+    role_docs = _roles(rng, roles, catalog)
+    custom_role_ids = [r["id"] for r in role_docs if r["id"] > 5]
+    role_pool = [4] * 70 + [3] * 15 + [2] * 5 + [1] * 2 + [5] * 3 + (custom_role_ids * 5)[:5]
+    user_ids = [1001 + i for i in range(max(1, users))]
+    user_docs = [
+        {
+            "id": uid,
+            "displayName": f"User {uid - 1000:05d}",
+            "emailAddress": f"user{uid - 1000:05d}@example.com",
+            "roleId": 1 if uid == 1001 else rng.choice(role_pool),
+            "title": rng.choice(WORDS) + " " + rng.choice(("Analyst", "Manager", "Lead", "")),
+        }
+        for uid in user_ids
+    ]
+    group_ids = [100_001 + i for i in range(groups)]
+    group_docs = []
+    for n, gid in enumerate(group_ids, start=1):
+        size = min(len(user_ids), max(1, int(members_per_group * rng.uniform(0.5, 1.5))))
+        members = sorted(rng.sample(user_ids, size))
+        gtype = rng.choices(("closed", "open", "dynamic"), (85, 10, 5))[0]
+        group_docs.append(
+            {
+                "id": gid,
+                "name": f"grp-{n:04d} {rng.choice(WORDS)}",
+                "type": gtype,
+                "description": f"Generated {gtype} group",
+                "members": members,
+                "owners": sorted(rng.sample(members, min(len(members), rng.randint(1, 2)))),
+                "active": True,
+                "creatorId": 1001,
+                "created": format_created(BASE_MS + n * 60_000),
+            }
+        )
+    dataset_docs = []
+    for n in range(1, datasets + 1):
+        owner = rng.choice(user_ids)
+        grants = _principals(rng, user_ids, group_ids, grants_per_dataset, exclude=owner)
+        dataset_docs.append(
+            {
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "name": f"ds-{n:05d} {rng.choice(WORDS)}",
+                "owner": owner,
+                "permissions": [
+                    {"type": t, "id": i, "accessLevel": rng.choice(ACCESS)} for t, i in grants
+                ],
+                "rowCount": rng.randint(0, 5_000_000),
+                "columnCount": rng.randint(1, 80),
+                "created": BASE_MS + n * 1000,
+            }
+        )
+    dataset_ids = [d["id"] for d in dataset_docs]
+    card_count = datasets if cards is None else cards
+    card_docs = []
+    for n in range(1, card_count + 1):
+        card: dict[str, Any] = {"id": 2_000_000 + n, "title": f"card-{n:05d} {rng.choice(WORDS)}"}
+        if dataset_ids:
+            card["datasetId"] = rng.choice(dataset_ids)
+        card_docs.append(card)
+    certs = [
+        {"entityType": "DATA_SOURCE", "entityId": d, "state": "ACTIVE", "updated": BASE_MS}
+        for d in dataset_ids
+        if rng.random() < 0.1
+    ] + [
+        {"entityType": "CARD", "entityId": c["id"], "state": "ACTIVE", "updated": BASE_MS}
+        for c in card_docs
+        if rng.random() < 0.05
+    ]
+    alert_docs = []
+    sub_id = 0
+    for n in range(1, alerts + 1 if (dataset_ids or card_docs) else 1):
+        on_card = bool(card_docs) and (not dataset_ids or rng.random() < 0.3)
+        resource = str(rng.choice(card_docs)["id"]) if on_card else rng.choice(dataset_ids)
+        owner = rng.choice(user_ids)
+        subs = []
+        for t, i in _principals(rng, user_ids, group_ids, rng.randint(1, 5), exclude=None):
+            sub_id += 1
+            subs.append({"id": sub_id, "subscriberId": i, "type": t, "subscribedBy": owner})
+        alert_docs.append(
+            {
+                "id": 10_000 + n,
+                "name": f"alert-{n:05d} any row changes",
+                "type": "ANY_ROW",
+                "resourceType": "CARD" if on_card else "DATASET",
+                "resourceId": resource,
+                "owner": owner,
+                "createdAt": format_created(BASE_MS + n * 1000)[:19],
+                "subscriptions": subs,
+            }
+        )
+    page_docs = [
+        {"id": 300_001 + i, "title": f"page-{i + 1:04d} {rng.choice(WORDS)}"}
+        for i in range(max(1, schedules // 2))
+    ]
+    schedule_docs = []
+    for n in range(1, schedules + 1):
+        frequency = rng.choice(("DAILY", "WEEKLY", "MONTHLY"))
+        days = {
+            "DAILY": "",
+            "WEEKLY": ",".join(sorted(rng.sample(WEEKDAYS, rng.randint(1, 3)), key=WEEKDAYS.index)),
+            "MONTHLY": str(rng.randint(1, 28)),
+        }[frequency]
+        recipients = [
+            {"type": t, "value": str(i)}
+            for t, i in _principals(rng, user_ids, group_ids, rng.randint(0, 4), exclude=None)
+        ]
+        if rng.random() < 0.5:
+            recipients.append({"type": "EMAIL", "value": f"external{n:04d}@partner.example"})
+        schedule_docs.append(
+            {
+                "id": 500_000 + n,
+                "title": f"rpt-{n:04d} {frequency.title()} {rng.choice(WORDS)} Report",
+                "pageId": rng.choice(page_docs)["id"],
+                "viewId": 700_000 + n,
+                "ownerId": rng.choice(user_ids),
+                "attachmentInclude": rng.random() < 0.5,
+                "startDate": BASE_MS + n * 1000,
+                "schedule": {
+                    "frequency": frequency,
+                    "daysToRun": days,
+                    "hourOfDay": rng.randint(0, 23),
+                    "minOfHour": rng.choice((0, 15, 30, 45)),
+                    "timezone": rng.choice(TIMEZONES),
+                    "enabled": rng.random() < 0.9,
+                    "additionalRecipients": recipients,
+                },
+            }
+        )
+    return {
+        "token": demo["token"],
+        "me": 1001,
+        "users": user_docs,
+        "roles": role_docs,
+        "authorities": demo["authorities"],
+        "groups": group_docs,
+        "datasets": dataset_docs,
+        "cards": card_docs,
+        "certifications": certs,
+        "alerts": alert_docs,
+        "pages": page_docs,
+        "report_schedules": schedule_docs,
+        "audit": [],
+    }
