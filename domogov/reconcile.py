@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from domogov import __version__
@@ -48,6 +49,7 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
     """Read live state for what the manifests name and decide every change."""
     ctx = new_context(client, config)
     await ctx.load_directory()
+    ctx.note_renames([s for s in _specs(config, "groups") if not ensure_absent(s)])
 
     async def read(kind: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         keys = [kind.key_of(s) for s in _specs(config, kind.section)]
@@ -105,6 +107,14 @@ async def stale_changes(plan: Plan, config_project: Any, client: Any) -> list[st
     """Re-read exactly the objects the plan touches; the addresses whose live state moved."""
     ctx = LiveContext(client=client, project=config_project, config=None)
     await ctx.load_directory()
+    # Re-read with the same view of renamed groups the plan was made with.
+    ctx.note_renames(
+        [
+            SimpleNamespace(id=c.key["id"], name=c.key["name"])
+            for c in plan.changes
+            if c.kind == "group" and "id" in c.key and c.action != Action.DELETE
+        ]
+    )
     by_kind: dict[str, list[Change]] = {}
     for change in plan.changes:
         by_kind.setdefault(change.kind, []).append(change)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import graphlib
+import heapq
 from collections.abc import Iterable
 
 from domogov.core.address import matches
@@ -11,13 +12,16 @@ from domogov.errors import GuardError, PlanError
 
 
 def order_changes(changes: list[Change]) -> list[Change]:
-    """Changes in dependency order (graphlib); ties keep the order given (kind, then address)."""
+    """Changes in dependency order; among ready changes the order given (kind, then address).
+
+    graphlib finds cycles; a heap-driven Kahn walk then keeps each change as close to its
+    kind's place as its dependencies allow, so the plan reads kind by kind.
+    """
     by_address: dict[str, Change] = {}
     for change in changes:
         if change.address in by_address:
             raise PlanError(f"internal error: two changes for {change.address}")
         by_address[change.address] = change
-    position = {c.address: i for i, c in enumerate(changes)}
     sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
     for change in changes:
         deps = [d for d in change.depends_on if d in by_address and d != change.address]
@@ -28,11 +32,22 @@ def order_changes(changes: list[Change]) -> list[Change]:
     except graphlib.CycleError as exc:
         cycle = " -> ".join(exc.args[1])
         raise PlanError(f"changes depend on each other in a cycle: {cycle}") from exc
+    position = {c.address: i for i, c in enumerate(changes)}
+    waiting = {c.address: len(c.depends_on) for c in changes}
+    dependents: dict[str, list[str]] = {a: [] for a in by_address}
+    for change in changes:
+        for dep in change.depends_on:
+            dependents[dep].append(change.address)
+    ready = [(position[a], a) for a, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
     ordered: list[Change] = []
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready(), key=position.__getitem__)
-        ordered.extend(by_address[a] for a in ready)
-        sorter.done(*ready)
+    while ready:
+        _, address = heapq.heappop(ready)
+        ordered.append(by_address[address])
+        for nxt in dependents[address]:
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0:
+                heapq.heappush(ready, (position[nxt], nxt))
     return ordered
 
 
@@ -52,12 +67,17 @@ def select_targets(changes: list[Change], patterns: list[str]) -> list[Change]:
     return [c for c in changes if c.address in keep]
 
 
+# Keys of Change.key that name the object itself (a role's key also names its template).
+IDENTITY_KEYS = frozenset({"name", "title", "id", "dataset", "card", "alert"})
+
+
 def check_protected(changes: Iterable[Change], protected: dict[str, set[str]]) -> None:
     """Refuse any change to an object listed under ``protect`` in domogov.yaml."""
     offending = []
     for change in changes:
         names = protected.get(change.kind, set())
-        if names and {str(v) for v in change.key.values()} & names:
+        identity = {str(v) for k, v in change.key.items() if k in IDENTITY_KEYS}
+        if names and identity & names:
             offending.append(change.address)
     if offending:
         listed = ", ".join(sorted(offending))

@@ -54,12 +54,19 @@ def change_lines(change: Change, *, show_calls: bool = True) -> list[Line]:
                     lines.extend((f"{indent}    + {v}", "green") for v in value)
             elif value not in (None, ""):
                 lines.append((f"{indent}+ {name}: {_value(value)}", "green"))
-    elif change.action == Action.DELETE and not change.diffs and change.before:
-        label = change.before.get("name") or change.before.get("title")
-        if label:
-            lines.append((f"{indent}- {label!s}", "red"))
-    for diff in change.diffs if change.action != Action.CREATE else []:
-        lines.extend(_diff_lines(diff, indent))
+    elif change.action == Action.DELETE and change.after is None and change.before:
+        for name, value in change.before.items():
+            if name == "id":
+                continue
+            if isinstance(value, list):
+                if value:
+                    lines.append((f"{indent}  {name}:", ""))
+                    lines.extend((f"{indent}    - {v}", "red") for v in value)
+            elif value not in (None, ""):
+                lines.append((f"{indent}- {name}: {_value(value)}", "red"))
+    else:
+        for diff in change.diffs:
+            lines.extend(_diff_lines(diff, indent))
     if change.depends_on:
         lines.append((f"{indent}after: {', '.join(change.depends_on)}", "dim"))
     if show_calls and change.calls:
@@ -67,7 +74,8 @@ def change_lines(change: Change, *, show_calls: bool = True) -> list[Line]:
             params = ""
             if call.params:
                 params = "?" + "&".join(f"{k}={v}" for k, v in call.params.items())
-            lines.append((f"{indent}{call.method:<6} {call.path}{params}", "dim"))
+            note = f"  ({call.note})" if call.note else ""
+            lines.append((f"{indent}{call.method:<6} {call.path}{params}{note}", "dim"))
     return lines
 
 

@@ -46,6 +46,7 @@ class LiveContext:
     declared_groups: set[str] = field(default_factory=set)
     declared_roles: set[str] = field(default_factory=set)
     absent_groups: set[str] = field(default_factory=set)
+    group_renames: dict[int, str] = field(default_factory=dict)
     issues: list[ConfigIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
@@ -158,8 +159,24 @@ class LiveContext:
         return None
 
     def group_name(self, group_id: Any) -> str:
-        group = self.groups_by_id.get(as_int(group_id) or -1)
+        gid = as_int(group_id) or -1
+        if gid in self.group_renames:
+            return self.group_renames[gid]
+        group = self.groups_by_id.get(gid)
         return group["name"] if group else f"group-id:{group_id}"
+
+    def note_renames(self, specs: list[Any]) -> None:
+        """A group renamed through a pinned id is known by its new name everywhere else.
+
+        Without this, a share to the renamed group would look like a grant to a new group plus
+        a revoke of the old one: two calls on the same principal, the second undoing the first.
+        """
+        for spec in specs:
+            pinned = as_int(getattr(spec, "id", None))
+            group = self.groups_by_id.get(pinned) if pinned is not None else None
+            if group is not None and group["name"] != spec.name:
+                self.group_renames[pinned] = spec.name
+                self.groups_by_name[spec.name] = group
 
     def role_ref(
         self, name: str, spec: Any = None, path: tuple[Any, ...] = (), label: str = ""

@@ -147,24 +147,25 @@ class DatasetShareKind:
         calls: list[ApiCall] = []
         deps: set[str] = set()
         dataset = spec.dataset
-        if share:
-            perms = []
-            for principal in sorted(share):
-                ptype, pid = ctx.principal_id(principal)
-                if pid is not None:
-                    perms.append(
-                        {"id": _str_id(pid), "type": ptype, "accessLevel": target[principal]}
-                    )
+        perms = []
+        for principal in sorted(share):
+            ptype, pid = ctx.principal_id(principal)
+            if pid is not None:
+                perms.append({"id": _str_id(pid), "type": ptype, "accessLevel": target[principal]})
+        shared = {(p["type"], p["id"]) for p in perms}
+        revokes = []
+        for principal in sorted(revoke):
+            ptype, pid = ctx.principal_id(principal)
+            # Never revoke a principal this change also shares to: the revoke, made second,
+            # would undo the grant (two labels can name one principal, e.g. during a rename).
+            if pid is not None and (ptype, _str_id(pid)) not in shared:
+                revokes.append({"id": _str_id(pid), "type": ptype})
+        if perms:
             body = {"permissions": perms, "sendEmail": False}
             deps |= placeholders_in(body)
             calls.append(ApiCall("POST", f"{DATASOURCES}/{dataset}/share", body=body))
-        if revoke:
-            body_r = []
-            for principal in sorted(revoke):
-                ptype, pid = ctx.principal_id(principal)
-                if pid is not None:
-                    body_r.append({"id": _str_id(pid), "type": ptype})
-            calls.append(ApiCall("DELETE", f"{DATASOURCES}/{dataset}/users", body=body_r))
+        if revokes:
+            calls.append(ApiCall("DELETE", f"{DATASOURCES}/{dataset}/users", body=revokes))
         after = {**before, "grants": sorted(grant_label(p, lv) for p, lv in target.items())}
         if spec.name:
             after["name"] = before.get("name")
@@ -176,7 +177,7 @@ class DatasetShareKind:
             after=after,
             calls=calls,
             depends_on=deps,
-            destructive=len(revoke),
+            destructive=len(revokes),
             notes=notes,
             action=Action.DELETE if absent and calls else None,
         )
