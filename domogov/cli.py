@@ -86,8 +86,10 @@ def run_command(fn: Callable[..., int | None]) -> Callable[..., None]:
             code = fn(*args, **kwargs)
         except ConfigError as exc:
             for issue in exc.issues:
-                err(f"Error: {issue}")
-            err(f"{len(exc.issues)} error(s); nothing was sent to Domo.")
+                err(str(issue))
+            count = len(exc.issues)
+            plural = "s" if count != 1 else ""
+            err(f"{count} error{plural} in the manifests; nothing was sent to Domo.")
             sys.exit(exc.exit_code)
         except DomogovError as exc:
             err(f"Error: {exc}")
@@ -204,18 +206,19 @@ def cli() -> None:
 @run_command
 def validate(config_dir: str) -> int:
     """Check the manifests offline: syntax, schema, duplicates, references. No network."""
-    config = _load(config_dir)
-    files = len(getattr(config, "files", []))
-    click.echo(f"OK: {config.object_count} objects in {files} files")
+    from domogov.config.validate import validate_dir
+
+    _, line = validate_dir(config_dir)
+    click.echo(line)
     return 0
 
 
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of the manifest language (schemas/domogov.schema.json)."""
-    from domogov.config.schema import json_schema
+    from domogov.config.schema import render
 
-    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+    click.echo(render(), nl=False)
 
 
 @cli.command()
@@ -418,6 +421,16 @@ def _register_sim() -> None:
 
 
 _register_sim()
+
+
+def _register_export() -> None:
+    from domogov.export.commands import export, fmt
+
+    cli.add_command(export)
+    cli.add_command(fmt)
+
+
+_register_export()
 
 
 def main() -> None:

@@ -182,3 +182,24 @@ async def test_report_schedule_create_update_and_prune(env: Env) -> None:
     assert set(titles) == {"Weekly Performance Report", "Daily Ops"}
     weekly = titles["Weekly Performance Report"]["schedule"]
     assert (weekly["daysToRun"], weekly["hourOfDay"], weekly["minOfHour"]) == ("MON,THU", 8, 30)
+
+
+async def test_grant_to_a_group_renamed_in_the_same_plan_is_kept(env: Env) -> None:
+    # Finance Analysts (501) holds CAN_EDIT on the ledger; the manifests rename it through its
+    # pinned id and grant by the new name. The plan must not revoke what it grants.
+    env.write(
+        "all.yaml",
+        f"""
+        groups:
+          - {{name: Finance Team, id: 501}}
+        dataset_shares:
+          - dataset: {LEDGER}
+            grants:
+              - {{group: Finance Team, access: CAN_EDIT}}
+              - {{user: carol@example.com, access: CO_OWNER}}
+        """,
+    )
+    plan = await env.plan()
+    assert [c.address for c in plan.changes] == ["group.Finance Team"]
+    await env.converge()
+    assert grants(env, LEDGER)[("GROUP", 501)] == "CAN_EDIT"
