@@ -79,11 +79,19 @@ class FieldDiff:
     new: Any = None
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
     collection: bool = False
 
     def to_json(self) -> dict[str, Any]:
         if self.collection:
-            return {"field": self.field, "added": self.added, "removed": self.removed}
+            doc: dict[str, Any] = {
+                "field": self.field,
+                "added": self.added,
+                "removed": self.removed,
+            }
+            if self.changed:
+                doc["changed"] = self.changed
+            return doc
         return {"field": self.field, "old": self.old, "new": self.new}
 
     @classmethod
@@ -93,6 +101,7 @@ class FieldDiff:
                 field=doc["field"],
                 added=list(doc.get("added", [])),
                 removed=list(doc.get("removed", [])),
+                changed=list(doc.get("changed", [])),
                 collection=True,
             )
         return cls(field=doc["field"], old=doc.get("old"), new=doc.get("new"))

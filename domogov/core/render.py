@@ -36,6 +36,7 @@ def _diff_lines(diff: FieldDiff, indent: str) -> list[Line]:
         return [(text, "yellow")]
     out.append((f"{indent}  {diff.field}:", ""))
     out.extend((f"{indent}    + {e}", "green") for e in diff.added)
+    out.extend((f"{indent}    ~ {e}", "yellow") for e in diff.changed)
     out.extend((f"{indent}    - {e}", "red") for e in diff.removed)
     return out
 

@@ -169,7 +169,7 @@ class DatasetShareKind:
         after = {**before, "grants": sorted(grant_label(p, lv) for p, lv in target.items())}
         if spec.name:
             after["name"] = before.get("name")
-        return make_change(
+        change = make_change(
             kind=self.name,
             address=address,
             key=key,
@@ -181,9 +181,25 @@ class DatasetShareKind:
             notes=notes,
             action=Action.DELETE if absent and calls else None,
         )
+        if change is not None:
+            _show_level_changes(change)
+        return change
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         return None  # shares are never created by a single non-idempotent call
+
+
+def _show_level_changes(change: Change) -> None:
+    """Show a grant whose level changes as ``~ user:x CAN_VIEW -> CAN_EDIT``, not as - and +."""
+    for diff in change.diffs:
+        if diff.field != "grants":
+            continue
+        old = dict(e.rsplit(" ", 1) for e in diff.removed)
+        new = dict(e.rsplit(" ", 1) for e in diff.added)
+        both = sorted(set(old) & set(new))
+        diff.changed = [f"{p} {old[p]} -> {new[p]}" for p in both]
+        diff.added = [e for e in diff.added if e.rsplit(" ", 1)[0] not in both]
+        diff.removed = [e for e in diff.removed if e.rsplit(" ", 1)[0] not in both]
 
 
 def _str_id(value: Any) -> Any:
