@@ -124,7 +124,7 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         )
     blocks = []
     for change in plan.changes:
-        body = "\n".join(t for t, _ in change_lines(change))
+        body = "\n".join(_diff_gutter(t) for t, _ in change_lines(change))
         blocks.append(
             f"<details><summary><code>{_html(change.address)}</code></summary>\n\n"
             f"```diff\n{body}\n```\n</details>"
@@ -156,6 +156,14 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
             "more changes not shown", "more change details not shown"
         )
     return out
+
+
+def _diff_gutter(line: str) -> str:
+    """Move a +/- marker to column 0, where GitHub's diff highlighting looks for it."""
+    stripped = line.lstrip(" ")
+    if stripped[:2] in ("+ ", "- ") and stripped != line:
+        return stripped[0] + line[1 : len(line) - len(stripped)] + stripped[1:]
+    return line
 
 
 def _md(text: str) -> str:
