@@ -232,6 +232,7 @@ def schema() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as versioned JSON.")
 @click.option("--markdown", is_flag=True, help="Print the plan as a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
+@click.option("--impact-only", is_flag=True, help="Print only who gains or loses access.")
 @plan_options
 @connection_options
 @run_command
@@ -241,10 +242,11 @@ def plan(
     as_json: bool,
     markdown: bool,
     detailed_exitcode: bool,
+    impact_only: bool,
     **kw: Any,
 ) -> int:
     """Read live state and show what apply would change, and the API calls that would do it."""
-    from domogov.core.render import plan_lines, render_json, render_markdown
+    from domogov.core.render import impact_lines, plan_lines, render_json, render_markdown
 
     setup_logging(kw["verbose"])
     config = _load(config_dir)
@@ -252,7 +254,12 @@ def plan(
     if out_file:
         Path(out_file).write_text(result.dumps(), encoding="utf-8")
     out = Output(kw["no_color"])
-    if as_json:
+    if impact_only:
+        if as_json:
+            out.text(json.dumps({"impact": result.impact}, indent=2))
+        else:
+            out.lines(impact_lines(result))
+    elif as_json:
         out.text(render_json(result))
     elif markdown:
         out.text(render_markdown(result))

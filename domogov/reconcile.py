@@ -22,6 +22,7 @@ from domogov.errors import PlanError, StalePlanError
 from domogov.resources import ALL_KINDS, KINDS_BY_NAME
 from domogov.resources.common import ensure_absent
 from domogov.resources.context import LiveContext
+from domogov.resources.impact import compute_impact
 
 
 @dataclass
@@ -57,6 +58,7 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
 
     reads = await asyncio.gather(*(read(k) for k in ALL_KINDS))
     changes: list[Change] = []
+    live_by_kind = {kind.name: live for kind, (live, _) in zip(ALL_KINDS, reads, strict=True)}
     for kind, (live, prunable) in zip(ALL_KINDS, reads, strict=True):
         planned = kind.plan(ctx, _specs(config, kind.section), live, prunable)
         changes.extend(sorted(planned, key=lambda c: c.address))
@@ -72,6 +74,7 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
     plan = Plan(
         instance=options.instance,
         changes=ordered,
+        impact=await compute_impact(ctx, ordered, live_by_kind),
         warnings=sorted(set(ctx.warnings)),
         created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         domogov_version=__version__,

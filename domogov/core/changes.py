@@ -199,6 +199,7 @@ class Plan:
             "summary": self.summary,
             "warnings": self.warnings,
             "changes": [c.to_json() for c in self.changes],
+            "impact": self.impact,
         }
 
     def dumps(self) -> str:
@@ -218,6 +219,7 @@ class Plan:
             created_at=doc.get("created_at", ""),
             domogov_version=doc.get("domogov_version", ""),
             config_dir=doc.get("config_dir", ""),
+            impact=list(doc.get("impact", [])),
         )
 
 

@@ -80,6 +80,17 @@ def change_lines(change: Change, *, show_calls: bool = True) -> list[Line]:
     return lines
 
 
+def impact_lines(plan: Plan) -> list[Line]:
+    """The access-impact section: people gaining or losing access, authorities, reports."""
+    if not plan.impact:
+        return [("Access impact: none (no user gains or loses access).", "")]
+    lines: list[Line] = [(f"Access impact ({len(plan.impact)}):", "bold")]
+    styles = {"+": "green", "-": "red", "~": "yellow"}
+    for entry in plan.impact:
+        lines.append((f"  {entry['text']}", styles.get(entry.get("sign", ""), "")))
+    return lines
+
+
 def plan_lines(plan: Plan, *, show_calls: bool = True) -> list[Line]:
     lines: list[Line] = []
     for warning in plan.warnings:
@@ -92,6 +103,8 @@ def plan_lines(plan: Plan, *, show_calls: bool = True) -> list[Line]:
         for change in plan.changes:
             lines.extend(change_lines(change, show_calls=show_calls))
             lines.append(("", ""))
+        lines.extend(impact_lines(plan))
+        lines.append(("", ""))
     lines.append((summary_line(plan), "bold"))
     return lines
 
@@ -122,6 +135,9 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
             f"| `{change.action.symbol}` | `{_md(change.address)}` | {VERB[change.action]} "
             f"| {change.destructive or ''} |"
         )
+    impact = [f"#### Access impact ({len(plan.impact)})", "", "```diff"]
+    impact += [_diff_gutter(entry["text"]) for entry in plan.impact] or ["  (none)"]
+    impact += ["```", ""]
     blocks = []
     for change in plan.changes:
         body = "\n".join(_diff_gutter(t) for t, _ in change_lines(change))
@@ -134,6 +150,13 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         "see the full plan in the job log or the saved plan JSON._\n"
     )
     out = "\n".join(head + table) + "\n\n"
+    impact_text = "\n".join(impact) + "\n"
+    if len(out) + len(impact_text) + 400 <= limit:
+        out += impact_text
+    else:
+        out += (
+            f"_Access impact: {len(plan.impact)} entries, cut for length; see the plan JSON._\n\n"
+        )
     if len(out) > limit:
         # Even the table does not fit: keep as many rows as fit and say how many were cut.
         kept = head + table[:2]
