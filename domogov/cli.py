@@ -288,6 +288,71 @@ async def _make_plan(config: Any, kw: dict[str, Any]) -> Any:
 
 
 @cli.command()
+@click.argument("config_dir", default=".", type=click.Path(file_okay=False))
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    metavar="SPAN",
+    help="How far back to search the activity log (30m, 24h, 7d, 2w).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print drift as JSON.")
+@click.option("--markdown", is_flag=True, help="Print drift as markdown (for an issue).")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@connection_options
+@run_command
+def drift(config_dir: str, since: str, as_json: bool, markdown: bool, **kw: Any) -> int:
+    """Find what changed outside domogov and who changed it (exit 0: none, 2: drift)."""
+    from domogov.drift import (
+        drift_json,
+        parse_since,
+        render_drift_markdown,
+        render_drift_text,
+    )
+
+    setup_logging(kw["verbose"])
+    try:
+        window = parse_since(since)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    config = _load(config_dir)
+    entries, instance = asyncio.run(_drift(config, kw, window))
+    out = Output(kw["no_color"])
+    if as_json:
+        out.text(json.dumps(drift_json(entries), indent=2))
+    elif markdown:
+        out.text(render_drift_markdown(entries, instance))
+    else:
+        out.text(render_drift_text(entries))
+    return EXIT_CHANGES if entries else 0
+
+
+async def _drift(config: Any, kw: dict[str, Any], window: Any) -> tuple[list[Any], str]:
+    import datetime as dt
+
+    from domogov.drift import attribute, read_activity
+    from domogov.reconcile import PlanOptions, make_plan
+
+    conn = _connection(kw)
+    project_instance = getattr(config.project, "instance", None)
+    async with open_client(conn, project_instance) as client:
+        # Drift is the plan read backwards: the guards that protect apply do not apply here.
+        options = PlanOptions(allow_destructive=True, instance=conn.label(project_instance))
+        result, _ = await make_plan(config, client, options)
+        if not result.changes:
+            return [], options.instance
+        end = dt.datetime.now(dt.UTC)
+        activity = await read_activity(client, end - window, end)
+        return attribute(result, activity), options.instance
+
+
+@cli.command()
 @click.argument("source", default=".", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for `yes`.")
 @plan_options

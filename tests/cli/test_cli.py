@@ -174,3 +174,27 @@ def test_markdown_plan(served, config: Path) -> None:
     result = run("plan", str(config), "--base-url", url, "--markdown")
     assert "### domogov plan for" in result.output
     assert "<details><summary><code>group.Web Analysts</code></summary>" in result.output
+
+
+def test_drift_exit_codes_and_formats(served, tmp_path: Path) -> None:
+    url, _ = served
+    cfg = tmp_path / "drift"
+    cfg.mkdir()
+    (cfg / "groups.yaml").write_text(
+        "groups:\n  - name: Finance Analysts\n    members: [bob@example.com, frank@example.com]\n"
+    )
+    clean = run("drift", str(cfg), "--base-url", url)
+    assert clean.exit_code == 0 and "No drift" in clean.output
+    httpx.post(f"{url}/_sim/act-as", json={"userId": 1008})
+    httpx.put(
+        f"{url}/api/content/v2/groups/501/user/1004", headers={"X-DOMO-Developer-Token": TOKEN}
+    )
+    found = run("drift", str(cfg), "--base-url", url, "--since", "1h")
+    assert found.exit_code == 2
+    assert "member dave@example.com added outside domogov by Heidi Ops at" in found.output
+    as_json = json.loads(run("drift", str(cfg), "--base-url", url, "--json").output)
+    assert as_json["drift"][0]["actor"] == "Heidi Ops"
+    md = run("drift", str(cfg), "--base-url", url, "--markdown").output
+    assert "| `group.Finance Analysts` |" in md
+    bad = run("drift", str(cfg), "--base-url", url, "--since", "soon")
+    assert bad.exit_code == 1 and "--since 'soon'" in bad.output

@@ -1,0 +1,200 @@
+"""Drift with attribution: what changed outside domogov, and who did it per the activity log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from domogov.core.changes import Action, Change, FieldDiff, Plan
+
+AUDIT_PATH = "/api/audit/v1/user-audits"
+AUDIT_PAGE = 300  # the documented default limit
+OBJECT_TYPES = "GROUP,ROLE,USER,DATA_SOURCE,CARD,ALERT,REPORT_SCHEDULE"
+SINGULAR = {
+    "members": "member",
+    "owners": "owner",
+    "authorities": "authority",
+    "users": "user",
+    "grants": "grant",
+    "subscribers": "subscriber",
+    "recipients": "recipient",
+}
+DURATION = re.compile(r"^(\d+)([mhdw])$")
+UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+@dataclass
+class DriftEntry:
+    """One drifted detail and, when the activity log knows, who changed it and when."""
+
+    address: str
+    detail: str
+    actor: str | None = None
+    time: str | None = None
+    event: str | None = None
+
+    @property
+    def text(self) -> str:
+        who = (
+            f" by {self.actor} at {self.time}"
+            if self.actor
+            else " (no activity-log entry in the window)"
+        )
+        return f"drift: {self.address}: {self.detail}{who}"
+
+
+def parse_since(text: str) -> dt.timedelta:
+    """``30m``, ``24h``, ``7d`` or ``2w`` as a time span."""
+    match = DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f"--since {text!r}: use a number and a unit, like 24h, 7d or 2w")
+    amount, unit = int(match.group(1)), match.group(2)
+    return dt.timedelta(**{UNITS[unit]: amount})
+
+
+def describe(change: Change) -> list[tuple[str, str]]:
+    """(detail, search term) per drifted detail: the plan read backwards, live vs declared."""
+    if change.action == Action.CREATE:
+        return [("missing in Domo: deleted outside domogov, or never created", "")]
+    if change.action == Action.DELETE and change.after is None:
+        if any("prune" in n for n in change.notes):
+            return [("exists in Domo but is not declared (created outside domogov)", "")]
+        return [("exists in Domo although declared ensure: absent", "")]
+    out: list[tuple[str, str]] = []
+    for diff in change.diffs:
+        out.extend(_describe_diff(diff))
+    return out
+
+
+def _describe_diff(diff: FieldDiff) -> list[tuple[str, str]]:
+    if not diff.collection:
+        return [
+            (
+                f"{diff.field} changed outside domogov to {diff.old!r} (declared {diff.new!r})",
+                str(diff.old),
+            )
+        ]
+    noun = SINGULAR.get(diff.field.split(".")[-1], diff.field)
+    out = []
+    for entry in diff.removed:  # the plan removes it: someone added it
+        out.append((f"{noun} {entry} added outside domogov", _term(entry)))
+    for entry in diff.added:  # the plan adds it back: someone removed it
+        out.append((f"{noun} {entry} removed outside domogov", _term(entry)))
+    for entry in diff.changed:
+        principal, _, levels = entry.partition(" ")
+        old, _, new = levels.partition(" -> ")
+        out.append(
+            (f"{noun} {principal} changed outside domogov to {old} (declared {new})", _term(entry))
+        )
+    return out
+
+
+def _term(entry: str) -> str:
+    """What an activity-log comment would mention: the email or name, without prefix/level."""
+    principal = entry.split(" ", 1)[0] if entry.startswith(("user:", "email:")) else entry
+    principal = principal.split(":", 1)[-1]
+    if entry.startswith("group:"):
+        principal = entry.removeprefix("group:").rsplit(" ", 1)[0]
+    return principal
+
+
+def object_keys(change: Change) -> list[tuple[str, str]]:
+    """The activity-log (objectType, objectId) pairs that record changes to this object."""
+    state = change.before or change.after or {}
+    oid = str(state.get("id", ""))
+    keys = {
+        "group": [("GROUP", oid)],
+        "role": [("ROLE", oid)],
+        "dataset_share": [("DATA_SOURCE", str(state.get("dataset", "")))],
+        "certification": [(str(state.get("entity_type", "")), oid)],
+        "alert": [("ALERT", oid)],
+        "report_schedule": [("REPORT_SCHEDULE", oid)],
+    }.get(change.kind, [])
+    if change.kind == "role":
+        keys.append(("USER", "*"))  # role assignments are logged on the user
+    return keys
+
+
+async def read_activity(client: Any, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Activity-log entries in the window, newest first."""
+    rows = await client.paginate(
+        AUDIT_PATH,
+        style="offset",
+        page_size=AUDIT_PAGE,
+        params={
+            "start": int(start.timestamp() * 1000),
+            "end": int(end.timestamp() * 1000),
+            "objectType": OBJECT_TYPES,
+        },
+    )
+    return sorted((r for r in rows if isinstance(r, dict)), key=lambda r: -int(r.get("time") or 0))
+
+
+def attribute(plan: Plan, activity: list[dict[str, Any]]) -> list[DriftEntry]:
+    """Name who changed each drifted detail: the newest matching activity-log entry."""
+    by_object: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in activity:
+        key = (str(row.get("objectType", "")), str(row.get("objectId", "")))
+        by_object.setdefault(key, []).append(row)
+        by_object.setdefault((key[0], "*"), []).append(row)
+    entries: list[DriftEntry] = []
+    for change in plan.changes:
+        candidates: list[dict[str, Any]] = []
+        for key in object_keys(change):
+            candidates.extend(by_object.get(key, []))
+        name = (change.before or {}).get("name") or (change.before or {}).get("title")
+        if name:  # real Domo entries may carry only the object's name
+            candidates.extend(r for r in activity if r.get("objectName") == name)
+        candidates.sort(key=lambda r: -int(r.get("time") or 0))
+        for detail, term in describe(change):
+            row = _best(candidates, term, change.kind)
+            entries.append(_entry(change.address, detail, row))
+    return entries
+
+
+def _best(rows: list[dict[str, Any]], term: str, kind: str) -> dict[str, Any] | None:
+    if term:
+        for row in rows:
+            if term.lower() in str(row.get("additionalComment", "")).lower():
+                return row
+    # Without a mention, the newest entry on the object itself (not a user's role change).
+    own = [r for r in rows if not (kind == "role" and r.get("objectType") == "USER")]
+    return own[0] if own else None
+
+
+def _entry(address: str, detail: str, row: dict[str, Any] | None) -> DriftEntry:
+    if row is None:
+        return DriftEntry(address, detail)
+    when = dt.datetime.fromtimestamp(int(row.get("time") or 0) / 1000, tz=dt.UTC)
+    return DriftEntry(
+        address,
+        detail,
+        actor=str(row.get("userName") or row.get("userId") or "unknown"),
+        time=when.strftime("%Y-%m-%d %H:%M UTC"),
+        event=str(row.get("additionalComment") or row.get("eventText") or ""),
+    )
+
+
+def render_drift_text(entries: list[DriftEntry]) -> str:
+    if not entries:
+        return "No drift: live state matches the manifests.\n"
+    lines = [e.text for e in entries]
+    lines.append(f"\n{len(entries)} drifted detail(s). Run `domogov plan` to see the fix.")
+    return "\n".join(lines) + "\n"
+
+
+def render_drift_markdown(entries: list[DriftEntry], instance: str) -> str:
+    head = f"### domogov drift on `{instance}`\n\n"
+    if not entries:
+        return head + "No drift: live state matches the manifests.\n"
+    rows = ["| object | what changed | by | when |", "|---|---|---|---|"]
+    for e in entries:
+        cells = [f"`{e.address}`", e.detail, e.actor or "_unknown_", e.time or ""]
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return head + f"**{len(entries)} drifted detail(s).**\n\n" + "\n".join(rows) + "\n"
+
+
+def drift_json(entries: list[DriftEntry]) -> dict[str, Any]:
+    return {"drift": [asdict(e) | {"text": e.text} for e in entries]}
