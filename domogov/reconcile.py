@@ -10,8 +10,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from domogov import __version__
+from domogov.core.address import substitute
 from domogov.core.applier import Applier, ApplyReport, Outcome
-from domogov.core.changes import Action, Change, Plan, fingerprint
+from domogov.core.changes import Action, ApiCall, Change, Plan, fingerprint
 from domogov.core.planner import (
     check_destructive,
     check_protected,
@@ -148,8 +149,21 @@ async def apply_plan(
     async def find_created(change: Change) -> Any | None:
         return await KINDS_BY_NAME[change.kind].find_created(ctx, change)
 
+    async def confirm(change: Change, call: ApiCall) -> bool:
+        kind = KINDS_BY_NAME[change.kind]
+        checker = getattr(kind, "confirm_call", None)
+        if checker is None:
+            return False
+        path, body = substitute(call.path, applier.ids), substitute(call.body, applier.ids)
+        return bool(await checker(ctx, change, path, body))
+
     applier = Applier(
-        ctx.client, find_created, parallelism=parallelism, on_outcome=on_outcome, stop=stop
+        ctx.client,
+        find_created,
+        parallelism=parallelism,
+        on_outcome=on_outcome,
+        stop=stop,
+        confirm=confirm,
     )
     return await applier.run(plan)
 

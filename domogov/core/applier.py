@@ -10,7 +10,13 @@ from typing import Any, Protocol
 
 from domogov.core.address import placeholders_in, substitute
 from domogov.core.changes import ApiCall, Change, Plan
-from domogov.errors import AmbiguousWriteError, ApiError, ConflictError, NotFoundError
+from domogov.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+)
 
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 
@@ -30,6 +36,7 @@ class CallRunner(Protocol):
 
 
 FindCreated = Callable[[Change], Awaitable[Any | None]]
+ConfirmCall = Callable[[Change, ApiCall], Awaitable[bool]]
 
 
 @dataclass
@@ -76,9 +83,11 @@ class Applier:
         parallelism: int = 8,
         on_outcome: Callable[[Outcome], None] | None = None,
         stop: asyncio.Event | None = None,
+        confirm: ConfirmCall | None = None,
     ) -> None:
         self.runner = runner
         self.find_created = find_created
+        self.confirm = confirm
         self.parallelism = max(1, parallelism)
         self.on_outcome = on_outcome
         self.stop = stop or asyncio.Event()
@@ -151,6 +160,12 @@ class Applier:
         except NotFoundError:
             if call.method == "DELETE":
                 return 1  # already gone: the goal of a delete is met
+            raise
+        except BadRequestError:
+            # Some Domo writes answer 400 although they were applied (roles, above all):
+            # where the kind can tell, the answer is confirmed by reading back.
+            if call.confirm and self.confirm is not None and await self.confirm(change, call):
+                return 1
             raise
         except (AmbiguousWriteError, ConflictError) as exc:
             if not call.produces:

@@ -29,7 +29,8 @@ class ApiCall:
 
     ``produces`` names the address whose id this call's response carries (a create);
     ``id_key`` is where in the response body that id is.  ``idempotent`` tells the client
-    whether a failure with unknown outcome may be retried blindly.
+    whether a failure with unknown outcome may be retried blindly; ``confirm`` marks a call
+    whose 400 answer is checked by reading back (Domo applies some role writes, then says 400).
     """
 
     method: str
@@ -40,6 +41,7 @@ class ApiCall:
     produces: str | None = None
     id_key: str = "id"
     note: str = ""
+    confirm: bool = False
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"method": self.method, "path": self.path}
@@ -54,6 +56,8 @@ class ApiCall:
             doc["id_key"] = self.id_key
         if self.note:
             doc["note"] = self.note
+        if self.confirm:
+            doc["confirm"] = True
         return doc
 
     @classmethod
@@ -67,6 +71,7 @@ class ApiCall:
             produces=doc.get("produces"),
             id_key=doc.get("id_key", "id"),
             note=doc.get("note", ""),
+            confirm=bool(doc.get("confirm", False)),
         )
 
 

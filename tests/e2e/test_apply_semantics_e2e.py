@@ -136,3 +136,20 @@ async def test_deleted_group_loses_its_references_first(env: Env) -> None:
     assert delete.depends_on == ["alert.359"]
     assert [c.address for c in plan.changes][-1] == "group.Finance Analysts"
     await env.converge()
+
+
+async def test_role_write_answering_400_although_applied_is_confirmed_by_reading_back(
+    env: Env,
+) -> None:
+    env.write("roles.yaml", "roles:\n  - name: Data Steward\n    authorities: [dataset.manage]\n")
+    await fault(env, "applied_400", "PATCH", "/api/authorization/v1/roles/*/authorities")
+    _, report = await env.apply()
+    assert report.exit_code == 0, report.outcomes
+    assert (await env.plan()).changes == []
+
+
+async def test_a_real_400_on_a_role_write_still_fails(env: Env) -> None:
+    env.write("roles.yaml", "roles:\n  - name: Data Steward\n    authorities: [no.such.authority]\n")
+    _, report = await env.apply()
+    assert report.exit_code == 1
+    assert "400" in report.outcomes[0].detail
