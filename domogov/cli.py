@@ -9,7 +9,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -283,7 +283,8 @@ async def _make_plan(config: Any, kw: dict[str, Any]) -> Any:
             allow_destructive=bool(kw.get("allow_destructive")),
             instance=conn.label(project_instance),
         )
-        result, _ = await make_plan(config, client, options)
+        with _reading():
+            result, _ = await make_plan(config, client, options)
         return result
 
 
@@ -395,7 +396,8 @@ async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve:
             allow_destructive=bool(kw.get("allow_destructive")),
             instance=conn.label(project_instance),
         )
-        result, ctx = await make_plan(config, client, options)
+        with _reading():
+            result, ctx = await make_plan(config, client, options)
         out.lines(plan_lines(result))
         if not result.changes:
             return 0
@@ -425,7 +427,8 @@ async def _apply_saved(path: Path, kw: dict[str, Any], out: Output) -> int:
         )
     project = ProjectSpec()  # a saved plan is applied as made: no prune, guards already passed
     async with open_client(conn) as client:
-        await check_saved_plan(saved, project, client)
+        with _reading("Checking that the plan is still current"):
+            await check_saved_plan(saved, project, client)
         out.lines(plan_lines(saved))
         if not saved.changes:
             return 0
@@ -469,9 +472,10 @@ class _Progress:
     """A progress bar on stderr while apply runs, only on a terminal."""
 
     def __init__(self, total: int) -> None:
+        from rich.console import Console
         from rich.progress import Progress
 
-        self.bar = Progress(transient=True, console=None)
+        self.bar = Progress(transient=True, console=Console(stderr=True))
         self.task = self.bar.add_task("Applying", total=total)
         self.bar.start()
 
@@ -484,6 +488,18 @@ class _Progress:
 
 def _progress(total: int) -> _Progress | None:
     return _Progress(total) if sys.stderr.isatty() and total > 1 else None
+
+
+@contextlib.contextmanager
+def _reading(what: str = "Reading live state from Domo") -> Iterator[None]:
+    """A spinner on stderr while live state is read, only on a terminal."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(what + "…"):
+        yield
 
 
 def _register_sim() -> None:

@@ -27,7 +27,15 @@ def cross_checks(config: Config) -> list[ConfigIssue]:
         *_granted_twice(config),
         *_owners_emptied(config),
         *_references_to_absent(config),
+        *_policies(config),
     ]
+
+
+def _policies(config: Config) -> list[ConfigIssue]:
+    """Bad waivers and unwaived policy violations the manifests show (domogov.policy)."""
+    from domogov.policy import config_issues  # domogov.policy imports this package
+
+    return config_issues(config)
 
 
 def _issue(config: Config, spec: Any, *path: str | int, message: str) -> ConfigIssue:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
+from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+    field_validator,
+)
 
-from domogov.config.types import Name, describe, fail
+from domogov.config.types import Access, Name, PositiveInt, describe, fail, show, suggest
 
 
 class PruneScope(BaseModel):
@@ -103,6 +114,127 @@ class ProtectSettings(BaseModel):
         return value
 
 
+class Principal(StrEnum):
+    """Who a share-level rule is about: grants to groups, to users, or to anyone."""
+
+    GROUP = "group"
+    USER = "user"
+    ANY = "any"
+
+
+class PolicyRule(StrEnum):
+    """The policy rules a waiver may name."""
+
+    FORBID_SHARE_LEVELS = "forbid_share_levels"
+    REQUIRE_CERTIFIED_FOR_SHARE_TO_GROUPS = "require_certified_for_share_to_groups"
+    MAX_GROUP_SIZE = "max_group_size"
+
+
+def _choice(enum: type[StrEnum], what: str) -> Any:
+    values = [m.value for m in enum]
+
+    def check(value: Any) -> Any:
+        if isinstance(value, enum) or (isinstance(value, str) and value in values):
+            return value
+        close = suggest(value, values) if isinstance(value, str) else None
+        hint = f"; did you mean '{close}'?" if close else ""
+        fail(f"unknown {what} {show(value)}; valid: {', '.join(values)}{hint}")
+
+    return BeforeValidator(check)
+
+
+def _iso_date(value: Any) -> Any:
+    # The loader hands dates over as the text written; only YYYY-MM-DD is accepted.
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    fail(f"expected a date YYYY-MM-DD, got {show(value)}")
+
+
+class ShareLevelRule(BaseModel):
+    """Access levels that may not be granted to a kind of principal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    principal: Annotated[Principal, _choice(Principal, "principal")] = Field(
+        description="group, user or any: which grants the rule applies to."
+    )
+    levels: tuple[Access, ...] = Field(
+        description="Forbidden access levels (CO_OWNER, CAN_EDIT, ...).",
+        json_schema_extra={"minItems": 1},
+    )
+
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _some_levels(cls, value: Any) -> Any:
+        if not isinstance(value, list | tuple):
+            fail(f"expected a list of access levels, got {describe(value)}")
+        if not value:
+            fail("list at least one access level (CO_OWNER, CAN_EDIT, CAN_SHARE, CAN_VIEW)")
+        return value
+
+    def forbids(self, principal: str, level: str) -> bool:
+        """True when a grant of ``level`` to a ``principal`` ("group"/"user") breaks the rule."""
+        return self.principal in (Principal.ANY, principal) and level in self.levels
+
+
+class PolicySettings(BaseModel):
+    """Governance rules checked by validate (from the manifests) and by plan (on the plan)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    forbid_share_levels: tuple[ShareLevelRule, ...] = Field(
+        (),
+        description="Grants that may not exist, e.g. [{principal: group, levels: [CO_OWNER]}].",
+    )
+    require_certified_for_share_to_groups: StrictBool = Field(
+        False,
+        description="A dataset shared with a group must be certified; a dataset whose "
+        "certification domogov does not manage counts as not certified.",
+    )
+    max_group_size: PositiveInt | None = Field(
+        None, description="Most members a group may have. Omitted: no limit."
+    )
+
+    @field_validator("forbid_share_levels", mode="before")
+    @classmethod
+    def _null_is_none(cls, value: Any) -> Any:
+        return () if value is None else value
+
+    def enabled(self, rule: str) -> bool:
+        """Whether ``rule`` is switched on."""
+        if rule == PolicyRule.FORBID_SHARE_LEVELS:
+            return bool(self.forbid_share_levels)
+        if rule == PolicyRule.REQUIRE_CERTIFIED_FOR_SHARE_TO_GROUPS:
+            return self.require_certified_for_share_to_groups
+        return self.max_group_size is not None
+
+
+class Waiver(BaseModel):
+    """An accepted exception to one policy rule for one object (or a glob of objects)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: Annotated[PolicyRule, _choice(PolicyRule, "policy rule")] = Field(
+        description="The rule waived: forbid_share_levels, "
+        "require_certified_for_share_to_groups or max_group_size."
+    )
+    object: Name = Field(
+        description="Address of the object it applies to (group.<name> for max_group_size, "
+        "dataset_share.<id> for the share rules); globs allowed. Must match a declared object."
+    )
+    reason: Name = Field(description="Why the exception is accepted, and by whom; shown in plans.")
+    expires: Annotated[
+        date | None,
+        BeforeValidator(lambda v: None if v is None else _iso_date(v)),
+        WithJsonSchema({"type": "string", "format": "date"}),
+    ] = Field(None, description="Last day (YYYY-MM-DD) the waiver applies. Omitted: no end.")
+
+
 class ProjectSpec(BaseModel):
     """The project file ``domogov.yaml``; every key is optional."""
 
@@ -134,10 +266,26 @@ class ProjectSpec(BaseModel):
         "Only in domogov.yaml.",
     )
 
-    @field_validator("prune", "protect", mode="before")
+    policies: PolicySettings = Field(
+        default_factory=PolicySettings,
+        description="Governance rules (forbid_share_levels, "
+        "require_certified_for_share_to_groups, max_group_size). Only in domogov.yaml.",
+    )
+    waivers: tuple[Waiver, ...] = Field(
+        (),
+        description="Accepted exceptions to the policies: [{rule, object, reason}]. "
+        "Only in domogov.yaml.",
+    )
+
+    @field_validator("prune", "protect", "policies", mode="before")
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         return {} if value is None else value
+
+    @field_validator("waivers", mode="before")
+    @classmethod
+    def _no_waivers(cls, value: Any) -> Any:
+        return () if value is None else value
 
     def prune_scope(self, section: str) -> PruneScope | None:
         """The prune scope of a kind section (``"groups"``), or None when it is not pruned."""
