@@ -35,6 +35,7 @@ from domogov.resources.common import (
 from domogov.resources.context import LiveContext, as_int
 
 SCHEDULES = "/api/content/v1/reportschedules"
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 PAGE = 200
 
 
@@ -75,7 +76,14 @@ class ReportScheduleKind:
         sched = raw.get("schedule") or {}
         frequency = str(sched.get("frequency") or "").upper()
         days_raw = [d.strip() for d in str(sched.get("daysToRun") or "").split(",") if d.strip()]
-        days: list[Any] = [int(d) for d in days_raw] if frequency == "MONTHLY" else days_raw
+        # Manifests keep days sorted (weekday order, or numerically); so must live state, or
+        # a schedule Domo stores as "THU,MON" would show a change that never goes away.
+        if frequency == "MONTHLY":
+            days: list[Any] = sorted({int(d) for d in days_raw if d.isdigit()})
+        else:
+            days = sorted(
+                set(days_raw), key=lambda d: (WEEKDAYS.index(d) if d in WEEKDAYS else 9, d)
+            )
         recipients = set()
         for r in sched.get("additionalRecipients") or []:
             rtype = str(r.get("type", "")).upper()

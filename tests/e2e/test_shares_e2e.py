@@ -203,3 +203,20 @@ async def test_grant_to_a_group_renamed_in_the_same_plan_is_kept(env: Env) -> No
     assert [c.address for c in plan.changes] == ["group.Finance Team"]
     await env.converge()
     assert grants(env, LEDGER)[("GROUP", 501)] == "CAN_EDIT"
+
+
+async def test_live_days_out_of_order_are_not_a_change(env: Env) -> None:
+    env.state.report_schedules[123457].schedule.days_to_run = "15,1"  # as Domo may store it
+    env.write(
+        "reports.yaml",
+        """
+        report_schedules:
+          - title: Monthly Finance Pack
+            page: 345679
+            view: 789013
+            schedule: {frequency: MONTHLY, days: [1, 15], at: "09:00", timezone: America/New_York}
+            attachment: false
+            recipients: [{group: Finance Analysts}]
+        """,
+    )
+    assert (await env.plan()).changes == []
