@@ -143,7 +143,7 @@ async def certified(ctx: LiveContext, keys: list[dict[str, Any]]) -> set[str]:
 
 async def schedules(ctx: LiveContext, warnings: list[str]) -> list[dict[str, Any]]:
     """Every report schedule with a title of its own, fully read, by title."""
-    rows = await REPORT_SCHEDULE._list(ctx)  # the kind's paged list, shared with its fetch
+    rows = await REPORT_SCHEDULE.list_rows(ctx)  # the kind's paged list, shared with its fetch
     counts: dict[str, int] = {}
     for row in rows:
         counts[str(row.get("title"))] = counts.get(str(row.get("title")), 0) + 1

@@ -62,7 +62,7 @@ class ReportScheduleKind:
             key["id"] = spec.id
         return key
 
-    async def _list(self, ctx: LiveContext) -> list[dict[str, Any]]:
+    async def list_rows(self, ctx: LiveContext) -> list[dict[str, Any]]:
         if "schedule_rows" not in ctx.cache:
             ctx.cache["schedule_rows"] = await ctx.client.paginate(
                 SCHEDULES,
@@ -121,7 +121,7 @@ class ReportScheduleKind:
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, dict[str, Any]]:
-        rows = await self._list(ctx)
+        rows = await self.list_rows(ctx)
         wanted: list[tuple[str, int]] = []
         out: dict[str, dict[str, Any]] = {}
         for key in keys:
@@ -146,7 +146,7 @@ class ReportScheduleKind:
 
     async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
         out = {}
-        for row in await self._list(ctx):
+        for row in await self.list_rows(ctx):
             title = str(row.get("title"))
             if in_prune_scope(ctx.project, self.section, title) and not is_protected(
                 ctx.project, self.section, title, row.get("id")
