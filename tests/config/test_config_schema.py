@@ -54,6 +54,8 @@ def test_schema_covers_sections_and_project_keys():
         "protect",
         "max_destructive",
         "default_role",
+        "policies",
+        "waivers",
     }
 
 
