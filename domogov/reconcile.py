@@ -157,6 +157,10 @@ async def apply_plan(
         path, body = substitute(call.path, applier.ids), substitute(call.body, applier.ids)
         return bool(await checker(ctx, change, path, body))
 
+    async def settle(change: Change, new_id: Any) -> Any:
+        settler = getattr(KINDS_BY_NAME[change.kind], "settle_created", None)
+        return new_id if settler is None else await settler(ctx, change, new_id)
+
     applier = Applier(
         ctx.client,
         find_created,
@@ -164,6 +168,7 @@ async def apply_plan(
         on_outcome=on_outcome,
         stop=stop,
         confirm=confirm,
+        settle=settle,
     )
     return await applier.run(plan)
 

@@ -37,6 +37,7 @@ class CallRunner(Protocol):
 
 FindCreated = Callable[[Change], Awaitable[Any | None]]
 ConfirmCall = Callable[[Change, ApiCall], Awaitable[bool]]
+SettleCreated = Callable[[Change, Any], Awaitable[Any]]
 
 
 @dataclass
@@ -84,10 +85,12 @@ class Applier:
         on_outcome: Callable[[Outcome], None] | None = None,
         stop: asyncio.Event | None = None,
         confirm: ConfirmCall | None = None,
+        settle: SettleCreated | None = None,
     ) -> None:
         self.runner = runner
         self.find_created = find_created
         self.confirm = confirm
+        self.settle = settle
         self.parallelism = max(1, parallelism)
         self.on_outcome = on_outcome
         self.stop = stop or asyncio.Event()
@@ -182,7 +185,12 @@ class Applier:
                 call.method, path, params=params, json=body, idempotent=False
             )
         if call.produces:
-            self.ids[call.produces] = _id_from(answer, call)
+            new_id = _id_from(answer, call)
+            if self.settle is not None:
+                # Where Domo lets two objects share a name, two concurrent applies could each
+                # create one: the kind settles on a single survivor (see report_schedule).
+                new_id = await self.settle(change, new_id)
+            self.ids[call.produces] = new_id
         return 1
 
 

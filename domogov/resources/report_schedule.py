@@ -280,17 +280,29 @@ class ReportScheduleKind:
             body["viewId"] = obj["view"]
         return body
 
-    async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
+    async def _same_title(self, ctx: LiveContext, title: str) -> list[int]:
         rows = await ctx.client.paginate(
             SCHEDULES,
             style="skip",
             page_size=PAGE,
-            params={"orderBy": "title", "isAscending": "true", "title": change.key["title"]},
+            params={"orderBy": "title", "isAscending": "true", "title": title},
         )
-        for row in rows:
-            if row.get("title") == change.key["title"]:
-                return row.get("id")
-        return None
+        return sorted(as_int(r.get("id")) or 0 for r in rows if r.get("title") == title)
+
+    async def settle_created(self, ctx: LiveContext, change: Change, new_id: Any) -> Any:
+        """Domo allows two schedules with one title, so two applies running at once could
+        each create one. Every apply keeps the lowest id and deletes its own if it is not
+        that one: all of them agree, and exactly one schedule survives."""
+        ids = await self._same_title(ctx, change.key["title"])
+        mine = as_int(new_id)
+        if not ids or mine is None or ids[0] == mine:
+            return new_id
+        await ctx.client.delete(f"{SCHEDULES}/{mine}")
+        return ids[0]
+
+    async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
+        ids = await self._same_title(ctx, change.key["title"])
+        return ids[0] if ids else None
 
 
 def _clock(hour: Any, minute: Any) -> str:
