@@ -249,9 +249,12 @@ def plan(
     from domogov.core.render import impact_lines, plan_lines, render_json, render_markdown
 
     setup_logging(kw["verbose"])
+    from domogov.reconcile import enforce_policy
+
     config = _load(config_dir)
-    result = asyncio.run(_make_plan(config, kw))
-    if out_file:
+    result, ctx = asyncio.run(_make_plan(config, kw))
+    failing = [p for p in result.policy if not p.get("waived_by")]
+    if out_file and not failing:  # a plan that breaks a policy is never saved for apply
         Path(out_file).write_text(result.dumps(), encoding="utf-8")
     out = Output(kw["no_color"])
     if impact_only:
@@ -265,14 +268,15 @@ def plan(
         out.text(render_markdown(result))
     else:
         out.lines(plan_lines(result))
-        if out_file:
+        if out_file and not failing:
             out.text(f"\nSaved the plan to {out_file}; apply it with `domogov apply {out_file}`.")
+    enforce_policy(ctx)
     if detailed_exitcode and result.changes:
         return EXIT_CHANGES
     return 0
 
 
-async def _make_plan(config: Any, kw: dict[str, Any]) -> Any:
+async def _make_plan(config: Any, kw: dict[str, Any]) -> tuple[Any, Any]:
     from domogov.reconcile import PlanOptions, make_plan
 
     conn = _connection(kw)
@@ -284,8 +288,7 @@ async def _make_plan(config: Any, kw: dict[str, Any]) -> Any:
             instance=conn.label(project_instance),
         )
         with _reading():
-            result, _ = await make_plan(config, client, options)
-        return result
+            return await make_plan(config, client, options)
 
 
 @cli.command()
@@ -386,7 +389,7 @@ def _approve(out: Output) -> None:
 
 async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve: bool) -> int:
     from domogov.core.render import plan_lines
-    from domogov.reconcile import PlanOptions, make_plan
+    from domogov.reconcile import PlanOptions, enforce_policy, make_plan
 
     conn = _connection(kw)
     project_instance = getattr(config.project, "instance", None)
@@ -399,6 +402,7 @@ async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve:
         with _reading():
             result, ctx = await make_plan(config, client, options)
         out.lines(plan_lines(result))
+        enforce_policy(ctx)
         if not result.changes:
             return 0
         if not auto_approve:

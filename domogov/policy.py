@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from domogov.config.models import CertificationSpec, GroupSpec
 from domogov.config.project import PolicyRule, Waiver
 from domogov.config.types import suggest
+from domogov.core.render import policy_entry_lines, policy_markdown_section
 from domogov.errors import ConfigIssue, Location, PlanError
 
 if TYPE_CHECKING:
     from domogov.config.manifest import Config
-    from domogov.core.changes import Plan
+from domogov.core.changes import Plan
 
 FORBID = PolicyRule.FORBID_SHARE_LEVELS.value
 CERTIFIED = PolicyRule.REQUIRE_CERTIFIED_FOR_SHARE_TO_GROUPS.value
@@ -277,27 +278,12 @@ def unused_waivers(
 
 def policy_lines(violations: Iterable[PolicyViolation]) -> list[str]:
     """Text view: ``! rule object: message`` (failing) and ``~ ... (waived: reason)``."""
-    lines = []
-    for v in violations:
-        mark, tail = ("~", f"  (waived: {v.waived_by})") if v.waived else ("!", "")
-        where = f"  [{v.location}]" if v.location and v.location.line else ""
-        lines.append(f"{mark} {v.rule} {v.object}: {v.message}{tail}{where}")
-    return lines
+    return [text for text, _ in policy_entry_lines([v.to_json() for v in violations])]
 
 
 def policy_markdown(violations: Iterable[PolicyViolation]) -> str:
     """Markdown view for a pull-request comment; empty when there is nothing to show."""
-    items = list(violations)
-    if not items:
-        return ""
-    failing = len(unwaived(items))
-    head = f"### Policy: {failing} failing, {len(items) - failing} waived\n\n"
-    rows = ["| | rule | object | message | waiver |", "|---|---|---|---|---|"]
-    for v in items:
-        state = "waived" if v.waived else "**fails**"
-        message, waiver = _cell(v.message), _cell(v.waived_by or "")
-        rows.append(f"| {state} | `{v.rule}` | `{v.object}` | {message} | {waiver} |")
-    return head + "\n".join(rows) + "\n"
+    return policy_markdown_section([v.to_json() for v in violations])
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -305,10 +291,6 @@ def policy_markdown(violations: Iterable[PolicyViolation]) -> str:
 
 def _dataset(dataset: str, name: str | None) -> str:
     return f"dataset '{name}' ({dataset})" if name else f"dataset {dataset}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _matches(pattern: str, address: str) -> bool:

@@ -20,6 +20,7 @@ from domogov.core.planner import (
     select_targets,
 )
 from domogov.errors import PlanError, StalePlanError
+from domogov.policy import check_plan_policies, raise_for_violations, unused_waivers
 from domogov.resources import ALL_KINDS, KINDS_BY_NAME
 from domogov.resources.common import ensure_absent
 from domogov.resources.context import LiveContext
@@ -81,7 +82,16 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
         domogov_version=__version__,
         config_dir=str(getattr(config, "root", "")),
     )
+    violations = check_plan_policies(config, plan)
+    plan.policy = [v.to_json() for v in violations]
+    plan.warnings += unused_waivers(config, violations)
+    ctx.cache["policy"] = violations
     return plan, ctx
+
+
+def enforce_policy(ctx: LiveContext) -> None:
+    """Refuse (exit 1) a plan with unwaived policy violations; call after showing the plan."""
+    raise_for_violations(ctx.cache.get("policy", []))
 
 
 def _link_reference_removals(changes: list[Change]) -> None:

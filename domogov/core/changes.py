@@ -182,6 +182,7 @@ class Plan:
     domogov_version: str = ""
     config_dir: str = ""
     impact: list[dict[str, Any]] = field(default_factory=list)
+    policy: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -205,6 +206,7 @@ class Plan:
             "warnings": self.warnings,
             "changes": [c.to_json() for c in self.changes],
             "impact": self.impact,
+            "policy": self.policy,
         }
 
     def dumps(self) -> str:
@@ -225,6 +227,7 @@ class Plan:
             domogov_version=doc.get("domogov_version", ""),
             config_dir=doc.get("config_dir", ""),
             impact=list(doc.get("impact", [])),
+            policy=list(doc.get("policy", [])),
         )
 
 

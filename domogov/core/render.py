@@ -91,6 +91,37 @@ def impact_lines(plan: Plan) -> list[Line]:
     return lines
 
 
+def policy_entry_lines(entries: list[dict[str, Any]]) -> list[Line]:
+    """``! rule object: message`` (fails the plan) and ``~ ... (waived: reason)``."""
+    lines: list[Line] = []
+    for v in entries:
+        waived = v.get("waived_by")
+        mark, tail = ("~", f"  (waived: {waived})") if waived else ("!", "")
+        location = v.get("location")
+        where = f"  [{location}]" if location and ":" in str(location) else ""
+        text = f"{mark} {v['rule']} {v['object']}: {v['message']}{tail}{where}"
+        lines.append((text, "yellow" if waived else "red"))
+    return lines
+
+
+def policy_markdown_section(entries: list[dict[str, Any]]) -> str:
+    """The policy table of a pull-request comment; empty when there is nothing to show."""
+    if not entries:
+        return ""
+    failing = sum(1 for v in entries if not v.get("waived_by"))
+    head = f"### Policy: {failing} failing, {len(entries) - failing} waived\n\n"
+    rows = ["| | rule | object | message | waiver |", "|---|---|---|---|---|"]
+    for v in entries:
+        state = "waived" if v.get("waived_by") else "**fails**"
+        message, waiver = _cell(str(v["message"])), _cell(str(v.get("waived_by") or ""))
+        rows.append(f"| {state} | `{v['rule']}` | `{v['object']}` | {message} | {waiver} |")
+    return head + "\n".join(rows) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def plan_lines(plan: Plan, *, show_calls: bool = True) -> list[Line]:
     lines: list[Line] = []
     for warning in plan.warnings:
@@ -104,6 +135,10 @@ def plan_lines(plan: Plan, *, show_calls: bool = True) -> list[Line]:
             lines.extend(change_lines(change, show_calls=show_calls))
             lines.append(("", ""))
         lines.extend(impact_lines(plan))
+        lines.append(("", ""))
+    if plan.policy:
+        lines.append(("Policy:", "bold"))
+        lines.extend((f"  {t}", st) for t, st in policy_entry_lines(plan.policy))
         lines.append(("", ""))
     lines.append((summary_line(plan), "bold"))
     return lines
@@ -127,6 +162,8 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         head.append(f"> :warning: {warning}")
     if plan.warnings:
         head.append("")
+    if plan.policy:  # before everything that may be cut for length
+        head.append(policy_markdown_section(plan.policy))
     if not plan.changes:
         return "\n".join(head) + "\n"
     table = ["| | address | action | destructive |", "|---|---|---|---|"]
