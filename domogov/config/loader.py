@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,12 +95,19 @@ def discover(root: Path, given: str) -> tuple[list[SourceFile], list[ConfigIssue
                 if real not in seen_dirs:
                     seen_dirs.add(real)
                     walk(Path(entry.path), f"{rel}/", via_link)
-            elif entry.name.endswith(YAML_SUFFIXES) and entry.is_file(follow_symlinks=False):
+            elif entry.name.endswith(YAML_SUFFIXES):
+                # Not only regular files: read_file refuses a pipe or device by name.
                 add(Path(entry.path).resolve(), rel, via_link)
 
     def follow(entry: os.DirEntry[str], rel: str) -> None:
         is_yaml = entry.name.endswith(YAML_SUFFIXES)
-        target = Path(entry.path).resolve()
+        try:
+            target = Path(entry.path).resolve()
+        except (OSError, RuntimeError):  # a symlink loop (RuntimeError before Python 3.13)
+            if is_yaml:
+                loc = Location(display_name(given, rel))
+                issues.append(ConfigIssue(loc, "", "symlink loop; not read"))
+            return
         if not target.exists():
             if is_yaml:
                 loc = Location(display_name(given, rel))
@@ -130,12 +138,9 @@ def read_file(sf: SourceFile) -> list[ConfigIssue]:
     sf.source = SourceMap(sf.display)
     issues: list[ConfigIssue] = []
     try:
-        size = sf.path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            mb = size / (1024 * 1024)
-            msg = f"file is larger than 10 MB ({mb:.1f} MB); not read"
-            return [ConfigIssue(Location(sf.display), "", msg)]
-        raw = sf.path.read_bytes()
+        raw = _read_regular(sf.path)
+    except _NotReadable as exc:
+        return [ConfigIssue(Location(sf.display), "", str(exc))]
     except OSError as exc:
         return [ConfigIssue(Location(sf.display), "", f"cannot read file: {exc.strerror}")]
     try:
@@ -145,6 +150,8 @@ def read_file(sf: SourceFile) -> list[ConfigIssue]:
         msg = f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
         return [ConfigIssue(Location(sf.display, line, col), "", msg)]
     depth_at = _deep_flow(text)
+    if depth_at is None:
+        depth_at = _deep_block(text)
     if depth_at is not None:
         line, col = _position(text, depth_at)
         msg = f"nesting deeper than {MAX_DEPTH} levels"
@@ -176,10 +183,47 @@ def read_file(sf: SourceFile) -> list[ConfigIssue]:
     return issues
 
 
+class _NotReadable(Exception):
+    """A file domogov refuses to read (too large, or not a regular file); the message says why."""
+
+
+def _too_large(size: int) -> _NotReadable:
+    mb = size / (1024 * 1024)
+    return _NotReadable(f"file is larger than 10 MB ({mb:.1f} MB); not read")
+
+
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES.
+
+    Opened without blocking and checked on the open descriptor: a named pipe or a device
+    called ``*.yaml`` (or a symlink to one) is refused instead of hanging or reading forever.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _NotReadable("not a regular file (a pipe, device or socket); not read")
+        if info.st_size > MAX_FILE_BYTES:
+            raise _too_large(info.st_size)
+        raw = fh.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:  # it grew after the size was read
+        raise _too_large(len(raw))
+    return raw
+
+
 def _compose(text: str) -> tuple[YAML, Node | None]:
-    yaml = YAML(typ="safe", pure=True)
+    # The C parser (ruamel.yaml.clib) keeps line and column marks like the pure one and is
+    # about 5x faster: loading is most of a large plan's CPU time. But libyaml is stricter in
+    # places YAML 1.2 is not (`{at: 08:00}`), so whatever it refuses goes to the pure parser,
+    # which decides, and words the error the same way every time.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a reused anchor name is legal YAML
+        fast = YAML(typ="safe", pure=False)
+        try:
+            return fast, fast.compose(io.StringIO(text))
+        except YAMLError:
+            pass
+        yaml = YAML(typ="safe", pure=True)
         return yaml, yaml.compose(io.StringIO(text))
 
 
@@ -197,6 +241,27 @@ def _deep_flow(text: str) -> int | None:
         depth = depth + 1 if match[0] in "[{" else max(depth - 1, 0)
         if depth > 4 * MAX_DEPTH:
             return match.start()
+    return None
+
+
+#: What may open a block collection before a line's content: indentation, the indicators
+#: `- `, `? `, `: `, a document start `---`, and the anchors and tags between them.
+_BLOCK_PREFIX = re.compile(r"^(?:[ \t]+|---(?=[ \t]|$)|[-?:](?=[ \t]|$)|[&!][^ \t\n]*)*", re.M)
+#: A prefix longer than this could nest blocks deeper than any parser should be asked to.
+MAX_BLOCK_PREFIX = 16 * MAX_DEPTH
+
+
+def _deep_block(text: str) -> int | None:
+    """Offset of a line whose indentation and compact indicators (``- - - - x``) could nest
+    block collections absurdly deep, if there is one.
+
+    Block nesting grows only through indentation or indicators on one line, so this bounds
+    it before parsing: the C composer recurses without a limit and crashes the process
+    (a segmentation fault) on a line of some 100,000 ``- ``, a 200 KB file.
+    """
+    for match in _BLOCK_PREFIX.finditer(text):
+        if match.end() - match.start() > MAX_BLOCK_PREFIX:
+            return match.start() + MAX_BLOCK_PREFIX
     return None
 
 
