@@ -45,20 +45,28 @@ def new_context(client: Any, config: Any) -> LiveContext:
     for spec in _specs(config, "groups"):
         (ctx.absent_groups if ensure_absent(spec) else ctx.declared_groups).add(spec.name)
     ctx.declared_roles = {s.name for s in _specs(config, "roles") if not ensure_absent(s)}
+    ctx.pinned_groups = [
+        s for s in _specs(config, "groups") if not ensure_absent(s) and getattr(s, "id", None)
+    ]
     return ctx
 
 
 async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Plan, LiveContext]:
     """Read live state for what the manifests name and decide every change."""
     ctx = new_context(client, config)
-    await ctx.load_directory()
-    ctx.note_renames([s for s in _specs(config, "groups") if not ensure_absent(s)])
 
     async def read(kind: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         keys = [kind.key_of(s) for s in _specs(config, kind.section)]
         return await asyncio.gather(kind.fetch(ctx, keys), kind.fetch_prunable(ctx))
 
-    reads = await asyncio.gather(*(read(k) for k in ALL_KINDS))
+    # The directory (users, groups, roles) and every kind's reads start together; kinds
+    # wait for the directory only to label what they read.
+    loading = asyncio.ensure_future(ctx.load_directory())
+    reads = await asyncio.gather(*(read(k) for k in ALL_KINDS), return_exceptions=True)
+    await loading  # its error, if any, is the one to report
+    for result in reads:
+        if isinstance(result, BaseException):
+            raise result
     changes: list[Change] = []
     live_by_kind = {kind.name: live for kind, (live, _) in zip(ALL_KINDS, reads, strict=True)}
     for kind, (live, prunable) in zip(ALL_KINDS, reads, strict=True):
@@ -120,15 +128,13 @@ def _link_reference_removals(changes: list[Change]) -> None:
 async def stale_changes(plan: Plan, config_project: Any, client: Any) -> list[str]:
     """Re-read exactly the objects the plan touches; the addresses whose live state moved."""
     ctx = LiveContext(client=client, project=config_project, config=None)
-    await ctx.load_directory()
     # Re-read with the same view of renamed groups the plan was made with.
-    ctx.note_renames(
-        [
-            SimpleNamespace(id=c.key["id"], name=c.key["name"])
-            for c in plan.changes
-            if c.kind == "group" and "id" in c.key and c.action != Action.DELETE
-        ]
-    )
+    ctx.pinned_groups = [
+        SimpleNamespace(id=c.key["id"], name=c.key["name"])
+        for c in plan.changes
+        if c.kind == "group" and "id" in c.key and c.action != Action.DELETE
+    ]
+    await ctx.load_directory()
     by_kind: dict[str, list[Change]] = {}
     for change in plan.changes:
         by_kind.setdefault(change.kind, []).append(change)

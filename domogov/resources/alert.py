@@ -20,9 +20,11 @@ from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
 from domogov.resources.common import ensure_absent, items, make_change, merged
-from domogov.resources.context import LiveContext
+from domogov.resources.context import LiveContext, as_int
 
 ALERTS = "/api/social/v4/alerts"
+LIST_PAGE = 100  # the documented default limit
+LIST_THRESHOLD = 20  # above this many declared alerts, list them all rather than read each
 
 
 def subscriber_label(spec: Any) -> str:
@@ -48,8 +50,13 @@ class AlertKind:
             alert = await ctx.client.get(f"{ALERTS}/{alert_id}", params={"fields": "all"})
         except NotFoundError:
             return None
+        return await self.normalise(ctx, alert_id, alert)
+
+    async def normalise(self, ctx: LiveContext, alert_id: int, alert: Any) -> dict[str, Any] | None:
+        """An alert as the planner compares it: subscribers as ``user:``/``group:`` labels."""
         if not isinstance(alert, dict):
             return None
+        await ctx.ready()
         subscribers = {
             ctx.principal_label(str(s.get("type", "USER")), s.get("subscriberId"))
             for s in alert.get("subscriptions") or []
@@ -65,7 +72,25 @@ class AlertKind:
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, dict[str, Any]]:
-        results = await asyncio.gather(*(self._read(ctx, int(k["alert"])) for k in keys))
+        listed: dict[int, Any] = {}
+        if len(keys) > LIST_THRESHOLD:
+            # Many declared alerts: the paged list with fields=all carries the subscriptions,
+            # 100 alerts a request instead of one.
+            rows = await ctx.client.paginate(
+                ALERTS, style="offset", page_size=LIST_PAGE, params={"fields": "all"}
+            )
+            listed = {
+                as_int(r.get("id")) or -1: r
+                for r in rows
+                if isinstance(r, dict) and isinstance(r.get("subscriptions"), list)
+            }
+
+        async def one(alert_id: int) -> dict[str, Any] | None:
+            if alert_id in listed:
+                return await self.normalise(ctx, alert_id, listed[alert_id])
+            return await self._read(ctx, alert_id)  # not listed (or no subscriptions field)
+
+        results = await asyncio.gather(*(one(int(k["alert"])) for k in keys))
         return {
             f"alert.{k['alert']}": r for k, r in zip(keys, results, strict=True) if r is not None
         }

@@ -7,14 +7,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domogov.core.address import placeholder
-from domogov.errors import ConfigIssue, Location
+from domogov.errors import ConfigIssue, Location, ResponseFormatError
 
 USERS_PATH = "/api/identity/v1/users"
 ME_PATH = "/api/content/v2/users/me"
 GROUPLIST_PATH = "/api/content/v2/groups/grouplist"
 ROLES_PATH = "/api/authorization/v1/roles"
 GROUPLIST_PAGE = 100
+MAX_PAGES = 1_000  # 100,000 groups: a grouplist that never ends is an error, not a hang
 UNMANAGEABLE_GROUP_TYPES = {"dynamic", "directory", "system"}
+
+
+class DirectoryUnavailable(Exception):
+    """Raised to kinds waiting for a directory read that failed (the read's error is raised
+    to the caller; this one only stops the waiting kinds)."""
 
 
 def as_int(value: Any) -> int | None:
@@ -47,9 +53,13 @@ class LiveContext:
     declared_roles: set[str] = field(default_factory=set)
     absent_groups: set[str] = field(default_factory=set)
     group_renames: dict[int, str] = field(default_factory=dict)
+    pinned_groups: list[Any] = field(default_factory=list)  # specs with `id`: renames
     issues: list[ConfigIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
+    _loaded: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    _holders: dict[int, list[dict[str, Any]]] | None = field(default=None, repr=False)
+    _failed: BaseException | None = field(default=None, repr=False)
 
     # --- reading -------------------------------------------------------------------------
 
@@ -60,7 +70,29 @@ class LiveContext:
             tasks.append(self._load_groups())
         if roles:
             tasks.append(self._load_roles())
-        await asyncio.gather(*tasks)
+        try:
+            await asyncio.gather(*tasks)
+            self.note_renames(self.pinned_groups)
+        except BaseException as exc:
+            self._failed = exc
+            raise
+        finally:
+            self._loaded.set()
+
+    async def ready(self) -> None:
+        """Wait for the directory: kinds start their own reads at once and label the answers
+        (ids to emails and names) only when the directory is there."""
+        await self._loaded.wait()
+        if self._failed is not None:
+            raise DirectoryUnavailable("the directory of users, groups and roles was not read")
+
+    def holders(self, role_id: int) -> list[dict[str, Any]]:
+        """The users holding a role, from the users list (every user holds exactly one)."""
+        if self._holders is None:
+            self._holders = {}
+            for user in self.users_by_id.values():
+                self._holders.setdefault(user.get("roleId") or -1, []).append(user)
+        return self._holders.get(role_id, [])
 
     async def _load_me(self) -> None:
         self.me = await self.client.get(ME_PATH) or {}
@@ -79,12 +111,7 @@ class LiveContext:
                 self.users_by_email[email] = record
 
     async def _load_groups(self) -> None:
-        rows = await self.client.paginate(
-            GROUPLIST_PATH,
-            style="offset",
-            page_size=GROUPLIST_PAGE,
-            params={"sort": "name", "ascending": "true"},
-        )
+        rows = await self._pages(GROUPLIST_PATH, {"sort": "name", "ascending": "true"})
         for row in rows:
             gid = as_int(row.get("groupId", row.get("id")))
             if gid is None or row.get("active") is False:
@@ -101,6 +128,39 @@ class LiveContext:
             group["owners"].discard(None)
             self.groups_by_id[gid] = group
             self.groups_by_name[group["name"]] = group
+
+    async def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """An offset/limit list read a window of pages at a time, until a short page.
+
+        grouplist has no total count, so pages are fetched speculatively, as many at once as
+        requests may be in flight: at most one window of empty pages is wasted, against one
+        round trip per page when read one after another.
+        """
+        window = max(1, min(getattr(self.client, "max_concurrency", 8), 8))
+        rows: list[dict[str, Any]] = []
+        offset = 0
+        for _ in range(MAX_PAGES // window + 1):
+            offsets = [offset + i * GROUPLIST_PAGE for i in range(window)]
+            pages = await asyncio.gather(
+                *(
+                    self.client.get(path, params={**params, "offset": o, "limit": GROUPLIST_PAGE})
+                    for o in offsets
+                )
+            )
+            for page in pages:
+                if not isinstance(page, list):
+                    raise ResponseFormatError(
+                        f"expected a list of groups, got {type(page).__name__}",
+                        method="GET",
+                        path=path,
+                    )
+                rows.extend(page)
+                if len(page) < GROUPLIST_PAGE:
+                    return rows
+            offset += window * GROUPLIST_PAGE
+        raise ResponseFormatError(
+            f"more than {MAX_PAGES} pages; giving up", method="GET", path=path
+        )
 
     async def _load_roles(self) -> None:
         for row in _unwrap(await self.client.get(ROLES_PATH), None):

@@ -55,6 +55,7 @@ class DatasetShareKind:
             )
         except NotFoundError:
             return None
+        await ctx.ready()
         owner = None
         grants: dict[str, str] = {}
         for row in (perms or {}).get("list", []):

@@ -68,6 +68,7 @@ class GroupKind:
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, dict[str, Any]]:
+        await ctx.ready()
         out = {}
         for key in keys:
             group = self._live(ctx, key)
@@ -76,6 +77,7 @@ class GroupKind:
         return out
 
     async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
+        await ctx.ready()
         out = {}
         for name, group in ctx.groups_by_name.items():
             if group.get("type") in UNMANAGEABLE_GROUP_TYPES:

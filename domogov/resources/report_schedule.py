@@ -64,13 +64,16 @@ class ReportScheduleKind:
 
     async def list_rows(self, ctx: LiveContext) -> list[dict[str, Any]]:
         if "schedule_rows" not in ctx.cache:
-            ctx.cache["schedule_rows"] = await ctx.client.paginate(
-                SCHEDULES,
-                style="skip",
-                page_size=PAGE,
-                params={"orderBy": "title", "isAscending": "true"},
+            # One shared task: fetch and fetch_prunable ask for the list at the same time.
+            ctx.cache["schedule_rows"] = asyncio.ensure_future(
+                ctx.client.paginate(
+                    SCHEDULES,
+                    style="skip",
+                    page_size=PAGE,
+                    params={"orderBy": "title", "isAscending": "true"},
+                )
             )
-        return ctx.cache["schedule_rows"]
+        return await ctx.cache["schedule_rows"]
 
     def normalise(self, ctx: LiveContext, raw: dict[str, Any]) -> dict[str, Any]:
         sched = raw.get("schedule") or {}
@@ -109,9 +112,11 @@ class ReportScheduleKind:
 
     async def _get(self, ctx: LiveContext, sid: int) -> dict[str, Any] | None:
         try:
-            return self.normalise(ctx, await ctx.client.get(f"{SCHEDULES}/{sid}"))
+            raw = await ctx.client.get(f"{SCHEDULES}/{sid}")
         except NotFoundError:
             return None
+        await ctx.ready()
+        return self.normalise(ctx, raw)
 
     def _match(self, rows: list[dict[str, Any]], key: dict[str, Any]) -> list[dict[str, Any]]:
         if key.get("id") is not None:
@@ -128,6 +133,7 @@ class ReportScheduleKind:
             found = self._match(rows, key)
             if key.get("pruned"):
                 # A prune delete was planned from the list row; compare like with like.
+                await ctx.ready()
                 for row in found:
                     out[f"report_schedule.{key['title']}"] = self.normalise(ctx, row)
                 continue
@@ -146,7 +152,9 @@ class ReportScheduleKind:
 
     async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
         out = {}
-        for row in await self.list_rows(ctx):
+        rows = await self.list_rows(ctx)
+        await ctx.ready()
+        for row in rows:
             title = str(row.get("title"))
             if in_prune_scope(ctx.project, self.section, title) and not is_protected(
                 ctx.project, self.section, title, row.get("id")

@@ -31,6 +31,8 @@ from domogov.resources.common import (
 )
 from domogov.resources.context import ROLES_PATH, LiveContext, as_int
 
+AUTHORITIES_PATH = "/api/authorization/v1/authorities"
+
 
 def authorities_path(role_id: Any) -> str:
     return f"{ROLES_PATH}/{role_id}/authorities"
@@ -62,29 +64,49 @@ class RoleKind:
             return ctx.roles_by_id.get(int(key["id"]))
         return ctx.roles_by_name.get(key["name"])
 
+    async def _catalogue(self, ctx: LiveContext) -> dict[int, set[str]] | None:
+        """Every role's authorities from one read of the authorities catalogue (its entries
+        carry ``roleIds``); None when this instance's catalogue lacks them."""
+        if "authority_catalogue" not in ctx.cache:
+            # One shared task: fetch and fetch_prunable run at the same time.
+            ctx.cache["authority_catalogue"] = asyncio.ensure_future(
+                ctx.client.get(AUTHORITIES_PATH)
+            )
+        rows = await ctx.cache["authority_catalogue"]
+        if not isinstance(rows, list) or any(
+            "roleIds" not in r for r in rows if isinstance(r, dict)
+        ):
+            return None
+        by_role: dict[int, set[str]] = {}
+        for row in rows:
+            for rid in row.get("roleIds") or []:
+                by_role.setdefault(as_int(rid) or -1, set()).add(str(row.get("authority")))
+        return by_role
+
+    async def _authorities(self, ctx: LiveContext, role_id: int) -> list[str]:
+        catalogue = await self._catalogue(ctx)
+        if catalogue is not None:
+            return sorted(catalogue.get(role_id, set()))
+        # Answers [] for an unknown role id instead of 404 (Domo quirk).
+        return sorted({str(a) for a in await ctx.client.get(authorities_path(role_id)) or []})
+
     async def _read_role(self, ctx: LiveContext, role: dict[str, Any]) -> dict[str, Any]:
-        # Both reads answer an empty list for an unknown role id instead of 404 (Domo quirk),
-        # so a role deleted between the list and these reads simply looks empty.
-        auths, users = await asyncio.gather(
-            ctx.client.get(authorities_path(role["id"])), ctx.client.get(users_path(role["id"]))
-        )
-        user_rows = users.get("users", []) if isinstance(users, dict) else users or []
-        emails = []
-        for row in user_rows:
-            uid = as_int(row.get("userId", row.get("id")))
-            email = ctx.email_of(uid) if uid in ctx.users_by_id else row.get("email")
-            emails.append(str(email or f"user-id:{uid}").lower())
+        # Who holds a role is in the users list already read (each user's roleId), so a role
+        # costs no read of its own beyond the shared authorities catalogue.
+        await ctx.ready()
+        emails = [u["email"] or f"user-id:{u['id']}" for u in ctx.holders(role["id"])]
         return {
             "id": role["id"],
             "name": role["name"],
             "description": role.get("description") or "",
-            "authorities": sorted({str(a) for a in auths or []}),
+            "authorities": await self._authorities(ctx, role["id"]),
             "users": sorted(set(emails)),
         }
 
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, dict[str, Any]]:
+        await ctx.ready()
         found: list[tuple[str, dict[str, Any]]] = []
         templates: dict[str, dict[str, Any]] = {}
         for key in keys:
@@ -94,16 +116,13 @@ class RoleKind:
             elif key.get("from_role") and key["from_role"] in ctx.roles_by_name:
                 templates[key["from_role"]] = ctx.roles_by_name[key["from_role"]]
         results = await asyncio.gather(*(self._read_role(ctx, r) for _, r in found))
-        template_reads = await asyncio.gather(
-            *(ctx.client.get(authorities_path(t["id"])) for t in templates.values())
-        )
         ctx.cache["role_templates"] = {
-            name: sorted({str(a) for a in auths or []})
-            for name, auths in zip(templates, template_reads, strict=True)
+            name: await self._authorities(ctx, t["id"]) for name, t in templates.items()
         }
         return {address: result for (address, _), result in zip(found, results, strict=True)}
 
     async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
+        await ctx.ready()
         roles = [
             r
             for name, r in ctx.roles_by_name.items()
