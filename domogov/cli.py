@@ -255,7 +255,7 @@ def plan(
     result, ctx = asyncio.run(_make_plan(config, kw))
     failing = [p for p in result.policy if not p.get("waived_by")]
     if out_file and not failing:  # a plan that breaks a policy is never saved for apply
-        Path(out_file).write_text(result.dumps(), encoding="utf-8")
+        Path(out_file).write_text(result.dumps(pretty=False), encoding="utf-8")
     out = Output(kw["no_color"])
     if impact_only:
         if as_json:

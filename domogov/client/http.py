@@ -14,11 +14,12 @@ import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import RetryCallState
 
-from domogov.errors import ApiError, ResponseFormatError
+from domogov.errors import ApiError, ResponseFormatError, UsageError
 
 from .baseurl import resolve_base_url
 from .policy import REDACTION, RetryPolicy, Sleep, install_redaction, redact
 from .responses import Call, decode, transport_error
+from .shapes import ShapeError, check_answer
 
 __all__ = ["DomoClient", "resolve_base_url"]
 
@@ -47,6 +48,21 @@ USER_AGENT = f"domogov/{_version()}"
 
 def _clip(text: str, limit: int = DEBUG_BODY_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} chars)"
+
+
+def _check_token(token: str) -> None:
+    """Refuse a token that cannot be a header value, without ever quoting it.
+
+    httpx/h11 would refuse it later with the raw header bytes in the message
+    (``Illegal header value b'...'``): a token file with a second line would be printed in
+    full, in a form the redaction does not recognise.
+    """
+    if token and not all("!" <= char <= "~" for char in token):
+        raise UsageError(
+            "the Domo token contains a space, a line break, a control or a non-ASCII "
+            "character, so it is not a developer token; DOMO_TOKEN or the token file must "
+            "hold the token alone, on one line"
+        )
 
 
 class DomoClient:
@@ -80,6 +96,7 @@ class DomoClient:
         if max_pages < 1:
             raise ValueError("max_pages must be at least 1")
         self.base_url = resolve_base_url(None, base_url)
+        _check_token(token)
         self._token = token
         self._secrets = (token,) if token else ()
         REDACTION.add_secret(token)
@@ -155,6 +172,13 @@ class DomoClient:
                     self._secrets,
                 )
                 result = await self._send(call, path, query, content)
+        try:
+            check_answer(method, route, result)
+        except ShapeError as exc:
+            # Live state decides what apply changes: a misread answer must stop the run.
+            raise self._format_error(
+                method, route, f"the answer is not what the API documents: {exc}"
+            ) from None
         return result
 
     async def _send(
@@ -167,7 +191,8 @@ class DomoClient:
                 await self._limiter.acquire()
             self.stats[f"{call.method} {call.path}"] += 1
             if log.isEnabledFor(logging.DEBUG) and content is not None:
-                log.debug("%s %s request body: %s", call.method, path, _clip(content.decode()))
+                body = _clip(redact(content.decode(errors="replace"), self._secrets))
+                log.debug("%s %s request body: %s", call.method, path, body)
             started = time.perf_counter()
             try:
                 response = await self._http.request(
@@ -179,7 +204,9 @@ class DomoClient:
                 raise transport_error(exc, call) from None
         self._log_line(call, path, query, str(response.status_code), started)
         if log.isEnabledFor(logging.DEBUG) and response.content:
-            log.debug("%s %s response body: %s", call.method, path, _clip(response.text or ""))
+            # Redacted before it is cut: a cut through an echoed token would keep its start.
+            body = _clip(redact(response.text or "", self._secrets))
+            log.debug("%s %s response body: %s", call.method, path, body)
         return decode(response, call)
 
     def _log_line(
@@ -292,6 +319,13 @@ class DomoClient:
                 verb, path, params=page_params, json=page_body, idempotent=True
             )
             rows = self._rows(answer, items_key, verb, path)
+            if len(rows) > page_size:
+                raise self._format_error(
+                    verb,
+                    path,
+                    f"a page of {len(rows)} items came back for limit={page_size}; "
+                    "the endpoint seems to ignore limit",
+                )
             if rows and rows == previous:
                 raise self._format_error(
                     verb,

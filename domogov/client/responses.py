@@ -111,37 +111,42 @@ def is_error_body(data: Any) -> bool:
     return ("statusReason" in data or "message" in data) and set(data) <= _ERROR_BODY_KEYS
 
 
-def domo_message(response: httpx.Response) -> str:
-    """Domo's own message from an error answer: the JSON message, or a sanitised excerpt."""
+def domo_message(response: httpx.Response, secrets: tuple[str, ...] = ()) -> str:
+    """Domo's own message from an error answer: the JSON message, or a sanitised excerpt.
+
+    ``secrets`` are removed before the text is cut: an excerpt that ends inside a token
+    echoed by the server would otherwise keep its first characters, which no later
+    redaction of the whole token can find.
+    """
     if not response.content.strip():
         return response.reason_phrase or ""
+    text = redact(response.text, secrets)
     try:
         data = _parse(response.content)
     except ValueError:
-        return excerpt(response.text)
+        return excerpt(text)
     if isinstance(data, dict):
         for key in ("message", "statusReason", "error"):
             value = data.get(key)
             if isinstance(value, str) and value.strip():
-                return excerpt(value, 500)
-    return excerpt(response.text)
+                return excerpt(redact(value, secrets), 500)
+    return excerpt(text)
 
 
 def decode(response: httpx.Response, call: Call) -> Any:
     """Parsed JSON of a 2xx answer (None when empty), or raise the matching ApiError."""
     status = response.status_code
     if not 200 <= status < 300:
-        raise status_error(status, domo_message(response), response.headers, call)
+        message = domo_message(response, call.secrets)
+        raise status_error(status, message, response.headers, call)
     if not response.content.strip():
         return None
     try:
         data = _parse(response.content)
     except ValueError:
-        raise call.error(
-            ResponseFormatError,
-            f"expected JSON, got: {excerpt(response.text) or '(undecodable bytes)'}",
-            status=status,
-        ) from None
+        shown = excerpt(redact(response.text, call.secrets)) or "(undecodable bytes)"
+        detail = f"expected JSON, got: {shown}"
+        raise call.error(ResponseFormatError, detail, status=status) from None
     if is_error_body(data):
         # Domo sometimes answers 200 with an error body; it means the error, not success.
         message = data.get("message") or data.get("statusReason") or ""

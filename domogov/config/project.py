@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 from fnmatch import fnmatchcase
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -39,7 +41,21 @@ class PruneScope(BaseModel):
 
 def _text(value: Any, what: str) -> str:
     if not isinstance(value, str) or not value:
-        fail(f"expected {what} (a non-empty string), got {describe(value)}")
+        got = "an empty string" if value == "" else describe(value)
+        fail(f"expected {what} (a non-empty string), got {got}")
+    return value
+
+
+#: What --instance accepts too (domogov.client.baseurl): acme for https://acme.domo.com.
+_INSTANCE_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\Z")
+
+
+def _instance(value: Any) -> Any:
+    if isinstance(value, str) and value.strip() == value and not _INSTANCE_NAME.match(value):
+        fail(
+            f"invalid instance name {show(value)}: use only letters, digits and hyphens "
+            "(acme for https://acme.domo.com); a proxy or another URL goes in --base-url"
+        )
     return value
 
 
@@ -240,7 +256,7 @@ class ProjectSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    instance: Name | None = Field(
+    instance: Annotated[Name, AfterValidator(_instance)] | None = Field(
         None,
         description="Domo instance name (acme → https://acme.domo.com); "
         "--instance and DOMO_INSTANCE override it. Only in domogov.yaml.",

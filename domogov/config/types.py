@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from functools import cache
@@ -11,6 +12,7 @@ from typing import Annotated, Any, Generic, NoReturn, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -197,9 +199,28 @@ def check_name(value: Any) -> str:
         fail(f"expected a string, got {describe(value)}{hint}")
     if not value.strip():
         fail("must not be empty")
+    hidden = _hidden_character(value)
+    if hidden is not None:
+        fail(f"{show(value)} contains {hidden}; a name is one line of visible text")
     if value != value.strip():
         fail(f"{show(value)} has leading or trailing spaces")
     return value
+
+
+#: Unicode categories that have no place in a name: controls (newline, tab, NUL), format
+#: characters (zero-width space, bidi overrides), line and paragraph separators, surrogates,
+#: private-use and unassigned code points. Ordinary spaces, letters, quotes are all fine.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def _hidden_character(value: str) -> str | None:
+    """How a message names the first control or invisible character of ``value``, if any."""
+    for char in value:
+        if unicodedata.category(char) in _HIDDEN_CATEGORIES:
+            if char == "\n":
+                return "a line break"
+            return f"the invisible character U+{ord(char):04X}"
+    return None
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -267,7 +288,19 @@ Time = Annotated[
     WithJsonSchema({"type": "string", "pattern": "^([01]?[0-9]|2[0-3]):[0-5][0-9]$"}),
 ]
 Timezone = Annotated[str, BeforeValidator(check_timezone), WithJsonSchema({"type": "string"})]
-PositiveInt = Annotated[StrictInt, Field(gt=0)]
+#: The largest Domo id: ids are 64-bit integers (Java longs) in Domo's API.
+MAX_ID = 2**63 - 1
+
+
+def _id_in_range(value: int) -> int:
+    if value > MAX_ID:
+        fail(f"{value} is too large for a Domo id (at most {MAX_ID}, a 64-bit integer)")
+    return value
+
+
+# The upper bound is an AfterValidator, not Field(le=...): the published JSON Schema
+# (schemas/domogov.schema.json) stays as generated.
+PositiveInt = Annotated[StrictInt, Field(gt=0), AfterValidator(_id_in_range)]
 
 T = TypeVar("T")
 

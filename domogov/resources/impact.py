@@ -8,6 +8,7 @@ before/after state the planner compared.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -16,23 +17,25 @@ from domogov.resources.context import LiveContext
 from domogov.resources.role import authorities_path
 
 LEVELS = {"CAN_VIEW": 1, "CAN_SHARE": 2, "CAN_EDIT": 3, "CO_OWNER": 4, "OWNER": 5}
-Members = Callable[[str], set[str]]
+Members = Callable[[str], frozenset[str]]
 
 
 def _group_members(ctx: LiveContext, by_address: dict[str, Change]) -> tuple[Members, Members]:
-    """Members of a group by name, before and after the plan."""
+    """Members of a group by name, before and after the plan (each set built once)."""
 
-    def before(name: str) -> set[str]:
+    @functools.cache
+    def before(name: str) -> frozenset[str]:
         group = ctx.groups_by_name.get(name)
-        return {ctx.email_of(u) for u in group["members"]} if group else set()
+        return frozenset(ctx.email_of(u) for u in group["members"]) if group else frozenset()
 
-    def after(name: str) -> set[str]:
+    @functools.cache
+    def after(name: str) -> frozenset[str]:
         change = by_address.get(f"group.{name}")
         if change is None:
             return before(name)
         if change.action == Action.DELETE or change.after is None:
-            return set()
-        return set(change.after.get("members", []))
+            return frozenset()
+        return frozenset(change.after.get("members", []))
 
     return before, after
 
@@ -67,9 +70,19 @@ def dataset_impact(
     by_address = {c.address: c for c in changes}
     members_before, members_after = _group_members(ctx, by_address)
     out: list[dict[str, Any]] = []
+    moved = {c.key.get("name") for c in changes if c.kind == "group"} | set(
+        ctx.group_renames.values()
+    )
     for address, before in sorted(live_shares.items()):
         change = by_address.get(address)
         after_grants = change.after["grants"] if change and change.after else before["grants"]
+        groups = {
+            g.removeprefix("group:").rsplit(" ", 1)[0]
+            for g in after_grants + before["grants"]
+            if g.startswith("group:")
+        }
+        if change is None and not groups & moved:
+            continue  # neither the grants nor the granted groups' members change
         old = effective_access(before["grants"], before.get("owner"), members_before)
         new = effective_access(after_grants, before.get("owner"), members_after)
         label = before.get("name") or before["dataset"]
