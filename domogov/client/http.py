@@ -172,6 +172,16 @@ class DomoClient:
                     self._secrets,
                 )
                 result = await self._send(call, path, query, content)
+        limit = query.get("limit")
+        if isinstance(result, list) and isinstance(limit, int) and len(result) > limit > 0:
+            # Whoever pages (paginate, or a kind reading pages of its own) stops at a short
+            # page: an endpoint ignoring limit would be read again and again, whole.
+            raise self._format_error(
+                method,
+                route,
+                f"{len(result)} items came back for limit={limit}; the endpoint seems to "
+                "ignore limit",
+            )
         try:
             check_answer(method, route, result)
         except ShapeError as exc:

@@ -187,6 +187,9 @@ ROLE = Object(required={"id": ID, "name": NAME}, optional={"description": STR})
 ROLE_USER = Object(optional={"userId": ID, "id": ID, "email": STR}, one_of=(("userId", "id"),))
 PERMISSION = Object(required={"id": ID, "accessLevel": NAME}, optional={"type": STR})
 SUBSCRIPTION = Object(required={"subscriberId": ID}, optional={"type": STR})
+ALERT_ROW = Object(required={"id": ID}, optional={"subscriptions": Array(SUBSCRIPTION)})
+#: The authorities catalogue; ``roleIds`` (which roles hold each) is absent on some instances.
+AUTHORITY = Object(required={"authority": NAME}, optional={"roleIds": Array(ID)})
 RECIPIENT = Object(
     required={"type": NAME, "value": Either((STR, ID))},
 )
@@ -225,6 +228,7 @@ READS: dict[tuple[str, str], Shape] = {
     ("GET", "/api/content/v2/groups/grouplist"): Array(GROUP_ROW),
     ("GET", "/api/authorization/v1/roles"): Array(ROLE, unique=("name",)),
     ("GET", "/api/authorization/v1/roles/{id}/authorities"): Array(NAME),
+    ("GET", "/api/authorization/v1/authorities"): Array(AUTHORITY),
     ("GET", "/api/authorization/v1/roles/{id}/users"): Either(
         (Object(required={"users": Array(ROLE_USER)}), Array(ROLE_USER))
     ),
@@ -233,6 +237,7 @@ READS: dict[tuple[str, str], Shape] = {
     ),
     ("GET", "/api/data/v3/datasources/{id}"): Object(optional={"name": STR}),
     ("GET", "/api/tags/v3/{type}/{id}/system/CERTIFIED/state"): Object(optional={"state": STR}),
+    ("GET", "/api/social/v4/alerts"): Array(ALERT_ROW),
     ("GET", "/api/social/v4/alerts/{id}"): Object(
         optional={"subscriptions": Array(SUBSCRIPTION), "name": STR}
     ),
