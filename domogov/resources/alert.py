@@ -19,7 +19,7 @@ from typing import Any
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.common import ensure_absent, items, make_change, merged
+from domogov.resources.common import delete_change, ensure_absent, items, make_change, merged
 from domogov.resources.context import LiveContext, as_int
 
 ALERTS = "/api/social/v4/alerts"
@@ -120,16 +120,8 @@ class AlertKind:
         if ensure_absent(spec):
             if before is None:
                 return None
-            return make_change(
-                kind=self.name,
-                address=address,
-                key=key,
-                before=before,
-                after=None,
-                calls=[ApiCall("DELETE", f"{ALERTS}/{spec.alert}")],
-                destructive=1,
-                notes=["ensure: absent"],
-            )
+            call = ApiCall("DELETE", f"{ALERTS}/{spec.alert}")
+            return delete_change(self.name, address, key, before, [call])
         if before is None:
             ctx.problem(
                 spec,

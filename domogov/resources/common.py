@@ -90,6 +90,32 @@ def make_change(
     )
 
 
+def delete_change(
+    kind: str,
+    address: str,
+    key: dict[str, Any],
+    before: dict[str, Any],
+    calls: list[ApiCall],
+    *,
+    pruned: bool = False,
+    depends_on: Iterable[str] = (),
+) -> Change:
+    """The change deleting a live object: declared ``ensure: absent``, or pruned."""
+    return Change(
+        address=address,
+        kind=kind,
+        action=Action.DELETE,
+        key=key,
+        before=before,
+        after=None,
+        diffs=diff_objects(before, None),
+        calls=calls,
+        depends_on=sorted(set(depends_on)),
+        destructive=1,
+        notes=["not declared, inside the prune scope" if pruned else "ensure: absent"],
+    )
+
+
 def placeholder_deps(value: Any) -> set[str]:
     from domogov.core.address import placeholders_in
 

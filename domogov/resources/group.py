@@ -21,6 +21,7 @@ from domogov.core.address import placeholder
 from domogov.core.changes import ApiCall, Change
 from domogov.errors import NotFoundError
 from domogov.resources.common import (
+    delete_change,
     ensure_absent,
     enum_value,
     in_prune_scope,
@@ -114,19 +115,8 @@ class GroupKind:
     def _delete(
         self, before: dict[str, Any], address: str, key: dict[str, Any], pruned: bool = False
     ) -> Change:
-        note = "not declared, inside the prune scope" if pruned else "ensure: absent"
-        change = make_change(
-            kind=self.name,
-            address=address,
-            key=key,
-            before=before,
-            after=None,
-            calls=[ApiCall("DELETE", GROUPS_PATH, body=[before["id"]])],
-            destructive=1,
-            notes=[note],
-        )
-        assert change is not None
-        return change
+        call = ApiCall("DELETE", GROUPS_PATH, body=[before["id"]])
+        return delete_change(self.name, address, key, before, [call], pruned=pruned)
 
     def _plan_one(
         self, ctx: LiveContext, spec: Any, before: dict[str, Any] | None, index: int

@@ -24,6 +24,7 @@ from domogov.core.address import placeholders_in
 from domogov.core.changes import ApiCall, Change
 from domogov.errors import NotFoundError
 from domogov.resources.common import (
+    delete_change,
     ensure_absent,
     enum_value,
     in_prune_scope,
@@ -189,18 +190,9 @@ class ReportScheduleKind:
             if address in used:  # two undeclared schedules may share a title
                 address = f"{address}#{before['id']}"
             used.add(address)
-            change = make_change(
-                kind=self.name,
-                address=address,
-                key={"title": before["title"], "id": before["id"], "pruned": True},
-                before=before,
-                after=None,
-                calls=[ApiCall("DELETE", f"{SCHEDULES}/{before['id']}")],
-                destructive=1,
-                notes=["not declared, inside the prune scope"],
-            )
-            if change is not None:
-                changes.append(change)
+            key = {"title": before["title"], "id": before["id"], "pruned": True}
+            call = ApiCall("DELETE", f"{SCHEDULES}/{before['id']}")
+            changes.append(delete_change(self.name, address, key, before, [call], pruned=True))
         return changes
 
     def _plan_one(
@@ -211,16 +203,8 @@ class ReportScheduleKind:
         if ensure_absent(spec):
             if before is None:
                 return None
-            return make_change(
-                kind=self.name,
-                address=address,
-                key=key,
-                before=before,
-                after=None,
-                calls=[ApiCall("DELETE", f"{SCHEDULES}/{before['id']}")],
-                destructive=1,
-                notes=["ensure: absent"],
-            )
+            call = ApiCall("DELETE", f"{SCHEDULES}/{before['id']}")
+            return delete_change(self.name, address, key, before, [call])
         wanted = [recipient_label(r) for r in items(spec.recipients)]
         for i, principal in enumerate(wanted):
             ctx.principal_id(principal, spec, ("recipients", i), f"{label}.recipients[{i}]")

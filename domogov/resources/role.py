@@ -22,6 +22,7 @@ from domogov.core.address import placeholder
 from domogov.core.changes import ApiCall, Change
 from domogov.errors import GuardError
 from domogov.resources.common import (
+    delete_change,
     ensure_absent,
     in_prune_scope,
     is_protected,
@@ -203,20 +204,8 @@ class RoleKind:
             )
         calls, deps = self._move_out(ctx, spec, before["users"], claimed)
         calls.append(ApiCall("DELETE", f"{ROLES_PATH}/{before['id']}"))
-        note = "not declared, inside the prune scope" if pruned else "ensure: absent"
-        change = make_change(
-            kind=self.name,
-            address=address,
-            key={"name": before["name"]},
-            before=before,
-            after=None,
-            calls=calls,
-            depends_on=deps,
-            destructive=1,
-            notes=[note],
-        )
-        assert change is not None
-        return change
+        key = {"name": before["name"]}
+        return delete_change(self.name, address, key, before, calls, pruned=pruned, depends_on=deps)
 
     def _plan_one(
         self,
