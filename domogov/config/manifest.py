@@ -130,8 +130,8 @@ def _adapter(item_type: Any) -> TypeAdapter[Any]:
 def _kept_indexes(value: Collection[Any], raw: Any) -> list[int]:
     """The file index of each item kept after de-duplication (the first of equal ones)."""
     raw_items = raw.get("items") if isinstance(raw, dict) else raw
-    if not isinstance(raw_items, list):
-        return list(range(len(value.items)))
+    if not isinstance(raw_items, list) or len(raw_items) == len(value.items):
+        return list(range(len(value.items)))  # nothing was dropped: indexes are the file's
     adapter = _adapter(type(value).item_type())
     seen: set[Any] = set()
     kept = []

@@ -163,6 +163,7 @@ FrequencyName = Annotated[Frequency, BeforeValidator(_enum_checker(Frequency, "f
 EnsureState = Annotated[Ensure, BeforeValidator(_enum_checker(Ensure, "ensure value"))]
 Mode = Annotated[CollectionMode, BeforeValidator(_enum_checker(CollectionMode, "collection mode"))]
 
+_SPACE = re.compile(r"\s")
 _LOCAL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 _DOMAIN = re.compile(r"([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}\Z")
 
@@ -175,7 +176,7 @@ def normalise_email(value: Any) -> str:
     problem = None
     if not text:
         problem = "it is empty"
-    elif any(c.isspace() for c in text):
+    elif _SPACE.search(text):
         problem = "it contains a space"
     elif text.count("@") != 1:
         problem = "it needs exactly one '@'"
