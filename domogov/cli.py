@@ -7,6 +7,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -97,6 +98,14 @@ def run_command(fn: Callable[..., int | None]) -> Callable[..., None]:
         except KeyboardInterrupt:
             err("Interrupted.")
             sys.exit(130)
+        except Exception as exc:  # a bug: one clear line, the traceback only with -vv
+            from domogov.client.policy import REDACTION
+
+            REDACTION.add_secret(os.environ.get("DOMO_TOKEN", "").strip())
+            text = REDACTION.scrub(f"{type(exc).__name__}: {exc}")
+            logging.getLogger("domogov").debug("internal error", exc_info=True)
+            err(f"Error: internal error: {text}; please report it (run with -vv for details)")
+            sys.exit(1)
         sys.exit(code or 0)
 
     return wrapper

@@ -98,6 +98,10 @@ class RedactingFilter(logging.Filter):
         if secret:
             self._secrets.add(secret)
 
+    def scrub(self, text: str) -> str:
+        """``text`` without any registered secret."""
+        return redact(text, self._secrets)
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
             return True

@@ -49,6 +49,7 @@ class Outcome:
     detail: str = ""
     calls: int = 0
     seconds: float = 0.0
+    maybe_applied: bool = False  # failed, but a write was made or its answer was lost
 
 
 @dataclass
@@ -65,8 +66,10 @@ class ApplyReport:
     def exit_code(self) -> int:
         if self.count(FAILED) == 0 and self.count(SKIPPED) == 0 and not self.interrupted:
             return 0
-        # Nothing applied at all is a plain error; some applied and some not is "partial".
-        return 3 if self.count(DONE) else 1
+        # Nothing applied at all is a plain error; some applied (or possibly applied: a
+        # write whose answer was lost) and some not is "partial".
+        partial = self.count(DONE) or any(o.maybe_applied for o in self.outcomes)
+        return 3 if partial else 1
 
     @property
     def write_calls(self) -> int:
@@ -148,7 +151,17 @@ class Applier:
             try:
                 made += await self._call(change, call)
             except ApiError as exc:
-                return Outcome(change.address, FAILED, str(exc), made, time.monotonic() - start)
+                lost = isinstance(exc, AmbiguousWriteError) or (
+                    call.method != "GET" and exc.retryable
+                )
+                return Outcome(
+                    change.address,
+                    FAILED,
+                    str(exc),
+                    made,
+                    time.monotonic() - start,
+                    maybe_applied=made > 0 or lost,
+                )
         return Outcome(change.address, DONE, "", made, time.monotonic() - start)
 
     async def _call(self, change: Change, call: ApiCall) -> int:

@@ -54,6 +54,7 @@ class LiveContext:
     absent_groups: set[str] = field(default_factory=set)
     group_renames: dict[int, str] = field(default_factory=dict)
     pinned_groups: list[Any] = field(default_factory=list)  # specs with `id`: renames
+    duplicate_groups: dict[str, list[int]] = field(default_factory=dict)  # name -> live ids
     issues: list[ConfigIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
@@ -95,7 +96,15 @@ class LiveContext:
         return self._holders.get(role_id, [])
 
     async def _load_me(self) -> None:
-        self.me = await self.client.get(ME_PATH) or {}
+        me = await self.client.get(ME_PATH)
+        if not isinstance(me, dict) or as_int(me.get("id")) is None:
+            # Without the token's own user the self-lockout guard could not work: stop.
+            raise ResponseFormatError(
+                "the answer names no user id; domogov needs it to protect the token's own access",
+                method="GET",
+                path=ME_PATH,
+            )
+        self.me = me
 
     async def _load_users(self) -> None:
         answer = await self.client.get(USERS_PATH)
@@ -127,6 +136,11 @@ class LiveContext:
             group["members"].discard(None)
             group["owners"].discard(None)
             self.groups_by_id[gid] = group
+            if group["name"] in self.groups_by_name:
+                # Domo refuses duplicate names on create, but the list may still hold two
+                # (renames, old data). A name then cannot say which one is meant.
+                first = self.groups_by_name[group["name"]]["id"]
+                self.duplicate_groups.setdefault(group["name"], [first]).append(gid)
             self.groups_by_name[group["name"]] = group
 
     async def _pages(self, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -204,6 +218,9 @@ class LiveContext:
     ) -> Any:
         """A live group's id, a placeholder for a group this plan creates, or None (an issue)."""
         group = self.groups_by_name.get(name)
+        if name in self.duplicate_groups and spec is not None:
+            self.problem(spec, path, label, self.ambiguous_group(name))
+            return None
         if name in self.absent_groups and spec is not None:
             self.problem(
                 spec, path, label, f"group {name!r} is referenced here but marked ensure: absent"
@@ -217,6 +234,13 @@ class LiveContext:
             spec, path, label, f"unknown group {name!r}: not in Domo and not declared in groups"
         )
         return None
+
+    def ambiguous_group(self, name: str) -> str:
+        ids = ", ".join(str(i) for i in self.duplicate_groups[name])
+        return (
+            f"{len(self.duplicate_groups[name])} live groups are named {name!r} (ids {ids}); "
+            "rename one in Domo, or pin the one meant with `id` in groups"
+        )
 
     def group_name(self, group_id: Any) -> str:
         gid = as_int(group_id) or -1

@@ -123,6 +123,9 @@ class GroupKind:
     ) -> Change | None:
         address, key = self.address_of(spec), self.key_of(spec)
         label = f"groups[{index}]"
+        if spec.id is None and spec.name in ctx.duplicate_groups:
+            ctx.problem(spec, ("name",), f"{label}.name", ctx.ambiguous_group(spec.name))
+            return None
         if ensure_absent(spec):
             return self._delete(before, address, key) if before else None
         unmanageable = before is not None and before.get("type") in UNMANAGEABLE_GROUP_TYPES

@@ -12,7 +12,13 @@ from typing import Any
 from domogov.core.address import placeholder
 from domogov.core.applier import DONE, FAILED, SKIPPED, Applier
 from domogov.core.changes import Action, ApiCall, Change, Plan
-from domogov.errors import AmbiguousWriteError, ConflictError, NotFoundError, ServerError
+from domogov.errors import (
+    AmbiguousWriteError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    ServerError,
+)
 
 
 class Runner:
@@ -97,8 +103,17 @@ def test_dependents_of_a_failure_are_skipped_and_exit_is_3_when_some_applied() -
 
 
 def test_nothing_applied_is_exit_1() -> None:
-    runner = Runner({"POST /groups": [ServerError("boom", status=500)]})
+    runner = Runner({"POST /groups": [BadRequestError("bad name", status=400)]})
     assert run(Applier(runner, nothing), [create_group("F")]).exit_code == 1
+
+
+def test_a_write_that_may_have_applied_is_exit_3_even_with_nothing_done() -> None:
+    runner = Runner({"PUT /groups/access": [ServerError("gateway", status=502)]})
+    change = create_group("F")
+    change.calls = change.calls[1:]  # only the access call, which fails with its answer lost
+    change.calls[0].body = [{"groupId": "1"}]
+    report = run(Applier(runner, nothing), [change])
+    assert report.outcomes[0].maybe_applied and report.exit_code == 3
 
 
 def test_ambiguous_create_reads_back_and_adopts_instead_of_creating_again() -> None:
