@@ -86,7 +86,7 @@ class DomoClient:
         max_retries: int = 6,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
-        max_pages: int = 10_000,
+        max_pages: int = 1_000,
         sleep: Sleep | None = None,
     ) -> None:
         if max_concurrency < 1:
@@ -104,6 +104,7 @@ class DomoClient:
         self.max_pages = max_pages
         self.stats: Counter[str] = Counter()
         self.retries = 0
+        self.max_concurrency = max_concurrency
         self._semaphore = asyncio.Semaphore(max_concurrency)
         # One token per 1/rate s and no burst: Domo's limits are per minute and unforgiving.
         self._limiter = AsyncLimiter(1, 1.0 / rate_limit) if rate_limit else None

@@ -13,13 +13,19 @@ alert are one ``share`` call; each removal is one call (Domo has no bulk unsubsc
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.common import delete_change, ensure_absent, items, make_change, merged
+from domogov.resources.common import (
+    delete_change,
+    ensure_absent,
+    items,
+    make_change,
+    map_limited,
+    merged,
+)
 from domogov.resources.context import LiveContext, as_int
 
 ALERTS = "/api/social/v4/alerts"
@@ -90,7 +96,7 @@ class AlertKind:
                 return await self.normalise(ctx, alert_id, listed[alert_id])
             return await self._read(ctx, alert_id)  # not listed (or no subscriptions field)
 
-        results = await asyncio.gather(*(one(int(k["alert"])) for k in keys))
+        results = await map_limited(lambda k: one(int(k["alert"])), keys, ctx.parallelism)
         return {
             f"alert.{k['alert']}": r for k, r in zip(keys, results, strict=True) if r is not None
         }

@@ -10,12 +10,11 @@ One state read per declared object: Domo has no bulk read of certification.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.common import ensure_absent, make_change
+from domogov.resources.common import ensure_absent, make_change, map_limited
 from domogov.resources.context import LiveContext
 
 TAGS = "/api/tags/v3"
@@ -57,7 +56,7 @@ class CertificationKind:
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, dict[str, Any]]:
-        results = await asyncio.gather(*(self._read(ctx, k) for k in keys))
+        results = await map_limited(lambda k: self._read(ctx, k), keys, ctx.parallelism)
         return {_entity(k)[2]: r for k, r in zip(keys, results, strict=True) if r is not None}
 
     async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:

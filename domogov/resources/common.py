@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.core.diff import diff_objects
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def mode_of(collection: Any) -> str:
@@ -114,6 +118,24 @@ def delete_change(
         destructive=1,
         notes=["not declared, inside the prune scope" if pruned else "ensure: absent"],
     )
+
+
+async def map_limited(func: Callable[[T], Awaitable[R]], items: Iterable[T], limit: int) -> list[R]:
+    """``[await func(x) for x in items]``, at most ``limit`` at a time, in order.
+
+    A few workers pulling from one iterator instead of one task per item: thousands of
+    coroutines parked on the client's semaphore cost more CPU than the requests themselves.
+    """
+    work = list(enumerate(items))
+    results: list[Any] = [None] * len(work)
+    queue = iter(work)
+
+    async def worker() -> None:
+        for index, item in queue:
+            results[index] = await func(item)
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(limit, len(work))))))
+    return results
 
 
 def placeholder_deps(value: Any) -> set[str]:

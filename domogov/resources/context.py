@@ -130,8 +130,10 @@ class LiveContext:
                 "name": row.get("name", ""),
                 "type": row.get("groupType", row.get("type")),
                 "description": row.get("description") or "",
-                "members": {as_int(m.get("id")) for m in row.get("groupMembers") or []},
-                "owners": {as_int(o.get("id")) for o in row.get("owners") or []},
+                # Only users: a group nested as a member (or owner) is not managed by
+                # domogov, and must never be mistaken for the user with the same id.
+                "members": _user_ids(row.get("groupMembers")),
+                "owners": _user_ids(row.get("owners")),
             }
             group["members"].discard(None)
             group["owners"].discard(None)
@@ -190,6 +192,11 @@ class LiveContext:
     @property
     def me_id(self) -> int | None:
         return as_int(self.me.get("id"))
+
+    @property
+    def parallelism(self) -> int:
+        """How many reads a kind keeps in flight: the client's own bound."""
+        return int(getattr(self.client, "max_concurrency", 8))
 
     def where(self, spec: Any, *path: Any) -> Location | None:
         if self.config is None:
@@ -294,6 +301,14 @@ class LiveContext:
         if kind == "email":
             return "EMAIL", name
         return "USER", self.user_id(name, spec, path, field_path)
+
+
+def _user_ids(principals: Any) -> set[int | None]:
+    return {
+        as_int(p.get("id"))
+        for p in principals or []
+        if isinstance(p, dict) and str(p.get("type", "USER")).upper() == "USER"
+    }
 
 
 def _unwrap(answer: Any, key: str | None) -> list[dict[str, Any]]:

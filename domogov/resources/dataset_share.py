@@ -21,7 +21,14 @@ from typing import Any
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.common import ensure_absent, enum_value, items, make_change, mode_of
+from domogov.resources.common import (
+    ensure_absent,
+    enum_value,
+    items,
+    make_change,
+    map_limited,
+    mode_of,
+)
 from domogov.resources.context import LiveContext
 
 DATASOURCES = "/api/data/v3/datasources"
@@ -75,7 +82,7 @@ class DatasetShareKind:
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, dict[str, Any]]:
-        results = await asyncio.gather(*(self._read(ctx, k) for k in keys))
+        results = await map_limited(lambda k: self._read(ctx, k), keys, ctx.parallelism)
         return {
             f"dataset_share.{k['dataset']}": r
             for k, r in zip(keys, results, strict=True)

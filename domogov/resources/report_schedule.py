@@ -31,6 +31,7 @@ from domogov.resources.common import (
     is_protected,
     items,
     make_change,
+    map_limited,
     merged,
 )
 from domogov.resources.context import LiveContext, as_int
@@ -147,7 +148,8 @@ class ReportScheduleKind:
                 continue
             if found:
                 wanted.append((f"report_schedule.{key['title']}", as_int(found[0]["id"]) or 0))
-        results = await asyncio.gather(*(self._get(ctx, sid) for _, sid in wanted))
+        sids = [sid for _, sid in wanted]
+        results = await map_limited(lambda sid: self._get(ctx, sid), sids, ctx.parallelism)
         out.update({a: r for (a, _), r in zip(wanted, results, strict=True) if r is not None})
         return out
 

@@ -149,7 +149,7 @@ async def test_role_write_answering_400_although_applied_is_confirmed_by_reading
 
 
 async def test_a_real_400_on_a_role_write_still_fails(env: Env) -> None:
-    env.write("roles.yaml", "roles:\n  - name: Data Steward\n    authorities: [no.such.authority]\n")
+    env.write("roles.yaml", "roles:\n  - name: Data Steward\n    authorities: [no.such.thing]\n")
     _, report = await env.apply()
     assert report.exit_code == 1
     assert "400" in report.outcomes[0].detail

@@ -110,3 +110,15 @@ async def test_dynamic_group_members_are_refused_with_location(env: Env) -> None
     env.write("groups.yaml", "groups:\n  - name: All Employees\n    members: [bob@example.com]\n")
     with pytest.raises(PlanError, match=r"groups\.yaml:3:14: groups\[0\]\.members: .*dynamic"):
         await env.plan()
+
+
+async def test_a_nested_group_member_is_never_taken_for_a_user(env: Env) -> None:
+    # Group 501 also holds group 502 as a member; user 502 does not exist. Authoritative
+    # members must not try to remove "user 502", nor list the nested group as a user.
+    env.state.groups[501].member_groups.append(502)
+    env.write("groups.yaml", "groups:\n  - name: Finance Analysts\n    members: [bob@example.com]")
+    plan = await env.plan()
+    [change] = plan.changes
+    assert change.diffs[0].removed == ["frank@example.com"]
+    await env.converge()
+    assert env.state.groups[501].member_groups == [502]
