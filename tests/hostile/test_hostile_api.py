@@ -450,7 +450,6 @@ def test_every_bad_answer_class_is_covered() -> None:
     }  # fmt: skip
 
 
-
 @pytest.mark.parametrize(
     "answer",
     [pytest.param([], id="array"), pytest.param({"displayName": "Ada"}, id="no_id")],
@@ -461,7 +460,6 @@ def test_a_token_user_without_an_id_stops_the_plan(answer: Any, config: Path) ->
         _one_line_error(assert_clean_failure(plan), ME, "")
         run("apply", str(config), "--base-url", url, "--auto-approve")
         _assert_no_write(url, front)
-
 
 
 def test_two_live_groups_with_one_name_stop_the_plan(config: Path) -> None:
@@ -476,7 +474,6 @@ def test_two_live_groups_with_one_name_stop_the_plan(config: Path) -> None:
         assert "Finance Analysts" in shown and "9999" in shown and "501" in shown
         run("apply", str(config), "--base-url", url, "--auto-approve")
         _assert_no_write(url, front)
-
 
 
 def test_a_write_whose_answer_is_lost_is_not_reported_as_nothing_applied(tmp_path: Path) -> None:

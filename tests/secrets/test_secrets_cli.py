@@ -126,7 +126,6 @@ def test_an_exception_inside_a_renderer_carries_no_token(
     assert result.exit_code != 0
 
 
-
 def test_an_exception_inside_a_renderer_is_one_clean_line(
     sim_url: str, config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
