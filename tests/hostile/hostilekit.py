@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import socket
-import threading
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +13,7 @@ from typing import Any
 
 import httpx
 from click.testing import CliRunner, Result
+from servekit import serve
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -64,36 +62,6 @@ def sim_stats(url: str) -> dict[str, Any]:
 def writes(stats: dict[str, Any]) -> dict[str, int]:
     """The state-changing calls that reached the simulator, by endpoint."""
     return {k: v for k, v in stats["by_endpoint"].items() if k in WRITE_ENDPOINTS and v}
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """servekit.serve, with TCP_NODELAY on the listening socket (inherited by connections).
-
-    Without it every loopback request waits ~45 ms for a delayed ACK (uvicorn writes the
-    head and the body of a response apart); the hostile tests make hundreds of requests.
-    """
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 @contextmanager

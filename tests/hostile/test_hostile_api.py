@@ -377,7 +377,7 @@ def test_a_grouplist_that_never_ends_stops_at_the_bound(
 def test_a_schedule_list_that_never_ends_stops_at_max_pages(
     config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The schedule list goes through DomoClient.paginate: bounded by max_pages (10,000 by
+    """The schedule list goes through DomoClient.paginate: bounded by max_pages (1,000 by
     default, 2,000,000 schedules); 25 here."""
     bounded = functools.partial(DomoClient, backoff_base=0.001, max_pages=25)
     monkeypatch.setattr(domogov.connect, "DomoClient", bounded)
@@ -400,7 +400,7 @@ def test_what_the_default_page_bounds_cost(
     print what reaching them would take here (the report proposes lower defaults)."""
     assert domogov.resources.context.MAX_PAGES == 1_000
     default = inspect.signature(DomoClient).parameters["max_pages"].default
-    assert default == 10_000
+    assert default == 1_000
     monkeypatch.setattr(domogov.resources.context, "MAX_PAGES", 40)
     with hostile_sim(_endless(GROUPLIST, "groupId")) as (url, _):
         started = time.monotonic()
