@@ -81,6 +81,8 @@ async def test_user_moving_between_declared_roles_needs_no_default_role(env: Env
         """,
     )
     await env.converge()
+    carol = next(u for u in env.doc()["users"] if u["emailAddress"] == "carol@example.com")
+    assert carol["roleId"] == role(env, "Editor")["id"]
 
 
 async def test_authorities_replace_the_list(env: Env) -> None:

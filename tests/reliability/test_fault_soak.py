@@ -93,4 +93,5 @@ async def test_apply_under_20_percent_faults_converges_without_duplicates(
 @pytest.mark.soak
 @pytest.mark.parametrize("seed", range(100, 110))
 async def test_long_soak(tmp_path: Path, seed: int) -> None:
-    await soak(tmp_path, seed, "soak", max_rounds=10)
+    figures = await soak(tmp_path, seed, "soak", max_rounds=10)
+    assert figures["rounds"] <= 10 and figures["changes"] >= 500
