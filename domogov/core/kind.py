@@ -44,3 +44,10 @@ class ResourceKind(Protocol):
 
     async def find_created(self, ctx: Any, change: Change) -> Any | None:
         """After an ambiguous or 'already exists' create: the live id of the object, if any."""
+
+    # Optional hooks, looked up with getattr by reconcile.apply_plan:
+    #   async confirm_call(ctx, change, path, body) -> bool
+    #       a write that answered 400: did it take effect anyway? (roles)
+    #   async settle_created(ctx, change, new_id) -> id
+    #       after a create, where Domo allows duplicate names: agree on one survivor
+    #       (report schedules)
