@@ -14,7 +14,7 @@ from typing import Any
 
 from domogov.core.changes import Action, Change
 from domogov.resources.context import LiveContext
-from domogov.resources.role import authorities_path
+from domogov.resources.role import KIND as ROLE
 
 LEVELS = {"CAN_VIEW": 1, "CAN_SHARE": 2, "CAN_EDIT": 3, "CO_OWNER": 4, "OWNER": 5}
 Members = Callable[[str], frozenset[str]]
@@ -162,7 +162,7 @@ async def role_impact(
     for name in sorted(needed):
         role = ctx.roles_by_name.get(name)
         if role is not None:
-            auths = set(await ctx.client.get(authorities_path(role["id"])) or [])
+            auths = set(await ROLE.authorities_of(ctx, role["id"]))  # the shared catalogue
             auths_before[name] = auths
             auths_after.setdefault(name, auths)
     out = []

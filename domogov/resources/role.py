@@ -84,7 +84,7 @@ class RoleKind:
                 by_role.setdefault(as_int(rid) or -1, set()).add(str(row.get("authority")))
         return by_role
 
-    async def _authorities(self, ctx: LiveContext, role_id: int) -> list[str]:
+    async def authorities_of(self, ctx: LiveContext, role_id: int) -> list[str]:
         catalogue = await self._catalogue(ctx)
         if catalogue is not None:
             return sorted(catalogue.get(role_id, set()))
@@ -100,7 +100,7 @@ class RoleKind:
             "id": role["id"],
             "name": role["name"],
             "description": role.get("description") or "",
-            "authorities": await self._authorities(ctx, role["id"]),
+            "authorities": await self.authorities_of(ctx, role["id"]),
             "users": sorted(set(emails)),
         }
 
@@ -118,7 +118,7 @@ class RoleKind:
                 templates[key["from_role"]] = ctx.roles_by_name[key["from_role"]]
         results = await asyncio.gather(*(self._read_role(ctx, r) for _, r in found))
         ctx.cache["role_templates"] = {
-            name: await self._authorities(ctx, t["id"]) for name, t in templates.items()
+            name: await self.authorities_of(ctx, t["id"]) for name, t in templates.items()
         }
         return {address: result for (address, _), result in zip(found, results, strict=True)}
 
