@@ -135,12 +135,20 @@ def _each(doc: list[dict[str, Any]], **changes: Any) -> list[dict[str, Any]]:
 _DROP = object()
 
 
+def _both(*rules: Rules) -> Rules:
+    return lambda inner: [rule for r in rules for rule in r(inner)]
+
+
 def _users(**changes: Any) -> Callable[[Any], Any]:
     return lambda doc: {**doc, "users": _each(doc["users"], **changes)}
 
 
 def _rows(**changes: Any) -> Callable[[Any], Any]:
     return lambda doc: _each(doc, **changes)
+
+
+# The authorities catalogue without roleIds: domogov falls back to one read per role.
+_NO_ROLE_IDS = _edit(CATALOGUE, _rows(roleIds=_DROP))
 
 
 def _fifty_thousand_groups(inner: ASGIApp) -> list[Rule]:
@@ -211,9 +219,12 @@ CASES = [
         GROUPLIST, A + "[0].groupMembers: expected an array, got a string"),
     Bad("wrong_types", "group_name_number", _edit(GROUPLIST, _rows(name=42)), GROUPLIST,
         A + "[0].name: expected a non-empty string, got an integer"),
-    Bad("wrong_types", "role_authorities_object", _json(f"{ROLES}/*/authorities", {"a": 1}),
+    # A role's own authorities are read only where the catalogue lacks roleIds.
+    Bad("wrong_types", "role_authorities_object", _both(_NO_ROLE_IDS,
+        _json(f"{ROLES}/*/authorities", {"a": 1})),
         f"{ROLES}/*/authorities", A + "expected an array, got an object"),
-    Bad("wrong_types", "role_authorities_objects", _json(f"{ROLES}/*/authorities", [{"a": 1}]),
+    Bad("wrong_types", "role_authorities_objects", _both(_NO_ROLE_IDS,
+        _json(f"{ROLES}/*/authorities", [{"a": 1}])),
         f"{ROLES}/*/authorities", A + "[0]: expected a non-empty string, got an object"),
     Bad("wrong_types", "authority_catalogue_object", _json(CATALOGUE, {"authorities": []}),
         CATALOGUE, A + "expected an array, got an object"),
