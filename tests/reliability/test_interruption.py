@@ -90,10 +90,15 @@ def writes(url: str) -> int:
     return sum(n for method, n in stats["by_method"].items() if method != "GET")
 
 
-def wait_for_writes(url: str, at_least: int, timeout: float = 60) -> None:
+def wait_for_writes(
+    url: str, at_least: int, timeout: float = 60, proc: subprocess.Popen[Any] | None = None
+) -> None:
+    """Until the apply has made ``at_least`` writes (or has ended: nothing left to write)."""
     deadline = time.monotonic() + timeout
     start = writes(url)
     while writes(url) - start < at_least:
+        if proc is not None and proc.poll() is not None:
+            return
         assert time.monotonic() < deadline, "the apply made no writes"
         time.sleep(0.02)
 
@@ -109,7 +114,8 @@ def instance(tmp_path: Path) -> Any:
 
 def test_sigkill_at_random_points_then_replan_and_converge(instance: Any) -> None:
     config, url, state = instance
-    httpx.post(f"{url}/_sim/faults", json={"latency_ms": 25})
+    # Slow enough that six kills land while writes remain (~100 writes at 2 in flight).
+    httpx.post(f"{url}/_sim/faults", json={"latency_ms": 60})
     first = plan_json(config, url)
     original = {c["address"] for c in first["changes"]}
     total = sum(first["summary"].values())
@@ -117,8 +123,8 @@ def test_sigkill_at_random_points_then_replan_and_converge(instance: Any) -> Non
     kills = 0
     for round_ in range(6):
         run = Apply(config, url, f"kill{round_}")
-        wait_for_writes(url, 1 + round_)
-        time.sleep(rng.uniform(0.0, 0.5))
+        wait_for_writes(url, 1, proc=run.proc)
+        time.sleep(rng.uniform(0.0, 0.4))
         if run.proc.poll() is None:
             run.proc.send_signal(signal.SIGKILL)
             kills += 1
