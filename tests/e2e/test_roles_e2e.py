@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from e2ekit import Env
 
@@ -105,3 +106,35 @@ async def test_ensure_absent_moves_holders_then_deletes(env: Env) -> None:
     plan, _ = await env.converge()
     assert [c.method for c in plan.changes[0].calls] == ["PUT", "DELETE"]
     assert all(r["name"] != "Data Steward" for r in env.doc()["roles"])
+
+
+class NoRoleIds(httpx.AsyncBaseTransport):
+    """The simulator, with an authorities catalogue that lacks roleIds (as on some instances)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.role_reads = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        path = request.url.path
+        if path.startswith("/api/authorization/v1/roles/") and path.endswith("/authorities"):
+            self.role_reads += 1
+        if path == "/api/authorization/v1/authorities":
+            await response.aread()
+            rows = [{k: v for k, v in r.items() if k != "roleIds"} for r in response.json()]
+            return httpx.Response(response.status_code, json=rows)
+        return response
+
+
+async def test_without_role_ids_in_the_catalogue_each_role_is_read_and_converges(
+    env: Env,
+) -> None:
+    env.transport = NoRoleIds(env.transport)
+    env.write("roles.yaml", "roles:\n  - name: Data Steward\n    authorities: [dataset.manage]\n")
+    plan = await env.plan()
+    [change] = plan.changes
+    assert change.diffs[0].removed == ["buzz.use", "certification.manage", "dataset.export"]
+    assert env.transport.role_reads >= 1  # the fallback read the role's own authorities
+    await env.converge()
+    assert role(env, "Data Steward")["authorities"] == ["dataset.manage"]
