@@ -204,6 +204,13 @@ class LiveContext:
         return self.config.where(spec, *path)
 
     def problem(self, spec: Any, path: tuple[Any, ...], field_path: str, message: str) -> None:
+        """Record a manifest problem at the spec's location.
+
+        Kinds resolve each reference first with its spec (so a problem has a location), then
+        again while building calls, without one: that second report says nothing new.
+        """
+        if spec is None and any(i.message == message for i in self.issues):
+            return
         self.issues.append(ConfigIssue(self.where(spec, *path), field_path, message))
 
     def user_id(

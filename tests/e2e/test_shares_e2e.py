@@ -220,3 +220,22 @@ async def test_live_days_out_of_order_are_not_a_change(env: Env) -> None:
         """,
     )
     assert (await env.plan()).changes == []
+
+
+async def test_each_unknown_reference_is_reported_once_with_its_location(env: Env) -> None:
+    env.write(
+        "shares.yaml",
+        f"""
+        dataset_shares:
+          - dataset: {SALES}
+            grants: [{{group: No Such Group, access: CAN_VIEW}}]
+        alerts:
+          - alert: 358
+            subscribers: [{{group: No Such Group}}]
+        """,
+    )
+    with pytest.raises(PlanError) as caught:
+        await env.plan()
+    issues = caught.value.issues
+    assert len(issues) == 2  # one per place it is written, each located
+    assert all(i.location is not None and i.location.line > 0 for i in issues)
