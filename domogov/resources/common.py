@@ -44,6 +44,14 @@ def ensure_absent(spec: Any) -> bool:
     return enum_value(getattr(spec, "ensure", "present")) == "absent"
 
 
+def pinned_key(spec: Any, field: str) -> dict[str, Any]:
+    """The identity of an object known by name (or title), with its pinned ``id`` if any."""
+    key: dict[str, Any] = {field: getattr(spec, field)}
+    if getattr(spec, "id", None) is not None:
+        key["id"] = spec.id
+    return key
+
+
 def in_prune_scope(project: Any, section: str, name: str) -> bool:
     """Whether an undeclared live object of this kind and name may be pruned."""
     scope = project.prune_scope(section)

@@ -119,9 +119,12 @@ class LiveContext:
             if email:
                 self.users_by_email[email] = record
 
+    async def grouplist(self) -> list[dict[str, Any]]:
+        """Every grouplist row (members and owners included), read as fast as paging allows."""
+        return await self._pages(GROUPLIST_PATH, {"sort": "name", "ascending": "true"})
+
     async def _load_groups(self) -> None:
-        rows = await self._pages(GROUPLIST_PATH, {"sort": "name", "ascending": "true"})
-        for row in rows:
+        for row in await self.grouplist():
             gid = as_int(row.get("groupId", row.get("id")))
             if gid is None or row.get("active") is False:
                 continue

@@ -19,7 +19,6 @@ from typing import Any
 
 from domogov.core.address import placeholder
 from domogov.core.changes import ApiCall, Change
-from domogov.errors import NotFoundError
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -29,6 +28,7 @@ from domogov.resources.common import (
     items,
     make_change,
     merged,
+    pinned_key,
 )
 from domogov.resources.context import UNMANAGEABLE_GROUP_TYPES, LiveContext
 
@@ -46,10 +46,7 @@ class GroupKind:
         return f"group.{spec.name}"
 
     def key_of(self, spec: Any) -> dict[str, Any]:
-        key: dict[str, Any] = {"name": spec.name}
-        if getattr(spec, "id", None) is not None:
-            key["id"] = spec.id
-        return key
+        return pinned_key(spec, "name")
 
     def _live(self, ctx: LiveContext, key: dict[str, Any]) -> dict[str, Any] | None:
         if key.get("id") is not None:
@@ -245,16 +242,7 @@ class GroupKind:
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         name = change.key["name"]
-        try:
-            rows = await ctx.client.paginate(
-                "/api/content/v2/groups/grouplist",
-                style="offset",
-                page_size=100,
-                params={"sort": "name", "ascending": "true"},
-            )
-        except NotFoundError:
-            return None
-        for row in rows:
+        for row in await ctx.grouplist():
             if row.get("name") == name and row.get("active") is not False:
                 return row.get("groupId", row.get("id"))
         return None

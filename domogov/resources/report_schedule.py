@@ -33,6 +33,7 @@ from domogov.resources.common import (
     make_change,
     map_limited,
     merged,
+    pinned_key,
 )
 from domogov.resources.context import LiveContext, as_int
 
@@ -59,10 +60,7 @@ class ReportScheduleKind:
         return f"report_schedule.{spec.title}"
 
     def key_of(self, spec: Any) -> dict[str, Any]:
-        key: dict[str, Any] = {"title": spec.title}
-        if getattr(spec, "id", None) is not None:
-            key["id"] = spec.id
-        return key
+        return pinned_key(spec, "title")
 
     async def list_rows(self, ctx: LiveContext) -> list[dict[str, Any]]:
         if "schedule_rows" not in ctx.cache:

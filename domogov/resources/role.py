@@ -29,6 +29,7 @@ from domogov.resources.common import (
     items,
     make_change,
     merged,
+    pinned_key,
 )
 from domogov.resources.context import ROLES_PATH, LiveContext, as_int
 
@@ -53,9 +54,7 @@ class RoleKind:
         return f"role.{spec.name}"
 
     def key_of(self, spec: Any) -> dict[str, Any]:
-        key: dict[str, Any] = {"name": spec.name}
-        if getattr(spec, "id", None) is not None:
-            key["id"] = spec.id
+        key = pinned_key(spec, "name")
         if getattr(spec, "from_role", None):
             key["from_role"] = spec.from_role
         return key
