@@ -119,7 +119,8 @@ async def test_save_state_and_replace_state_endpoints(tmp_path: Path, state: Sim
 
 
 async def test_save_without_a_state_file_is_refused(client: httpx.AsyncClient):
-    await call(client, "POST", "/_sim/save", status=400)
+    body = await call(client, "POST", "/_sim/save", status=400)
+    assert body["status"] == 400 and body["message"]
 
 
 async def test_autosave_writes_after_every_successful_write(tmp_path: Path, state: SimState):
