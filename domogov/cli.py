@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from domogov import __version__
+from domogov import __version__, runner
 from domogov.connect import Connection, open_client
 from domogov.errors import ConfigError, DomogovError, UsageError
 
@@ -261,7 +261,7 @@ def plan(
     from domogov.reconcile import enforce_policy
 
     config = _load(config_dir)
-    result, ctx = asyncio.run(_make_plan(config, kw))
+    result, ctx = runner.run(_make_plan(config, kw))
     failing = [p for p in result.policy if not p.get("waived_by")]
     if out_file and not failing:  # a plan that breaks a policy is never saved for apply
         Path(out_file).write_text(result.dumps(pretty=False), encoding="utf-8")
@@ -335,7 +335,7 @@ def drift(config_dir: str, since: str, as_json: bool, markdown: bool, **kw: Any)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     config = _load(config_dir)
-    entries, instance = asyncio.run(_drift(config, kw, window))
+    entries, instance = runner.run(_drift(config, kw, window))
     out = Output(kw["no_color"])
     if as_json:
         out.text(json.dumps(drift_json(entries), indent=2))
@@ -376,9 +376,9 @@ def apply(source: str, auto_approve: bool, **kw: Any) -> int:
     setup_logging(kw["verbose"])
     out = Output(kw["no_color"])
     if Path(source).is_file():
-        return asyncio.run(_apply_saved(Path(source), kw, out))
+        return runner.run(_apply_saved(Path(source), kw, out))
     config = _load(source)
-    return asyncio.run(_apply_dir(config, kw, out, auto_approve))
+    return runner.run(_apply_dir(config, kw, out, auto_approve))
 
 
 def _approve(out: Output) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import click
 
+from domogov import runner
 from domogov.cli import _connection, connection_options, err, run_command, setup_logging
 from domogov.config.types import check_dataset_id
 from domogov.connect import open_client
@@ -144,7 +144,7 @@ def export(
             return await export_instance(client, options, bar)
 
     try:
-        result = asyncio.run(go())
+        result = runner.run(go())
     finally:
         if bar is not None:
             bar.close()
