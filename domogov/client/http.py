@@ -20,6 +20,7 @@ from .baseurl import resolve_base_url
 from .policy import REDACTION, RetryPolicy, Sleep, install_redaction, redact
 from .responses import Call, decode, transport_error
 from .shapes import ShapeError, check_answer
+from .transport import pooled_transport
 
 __all__ = ["DomoClient", "resolve_base_url"]
 
@@ -111,14 +112,15 @@ class DomoClient:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if token:
             headers[TOKEN_HEADER] = token
+        limits = httpx.Limits(
+            max_connections=max_concurrency, max_keepalive_connections=max_concurrency
+        )
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers=headers,
-            transport=transport,
+            transport=transport or pooled_transport(limits),
             timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(
-                max_connections=max_concurrency, max_keepalive_connections=max_concurrency
-            ),
+            limits=limits,
             follow_redirects=False,  # a redirect would carry the token header to another host
         )
 
