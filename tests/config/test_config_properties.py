@@ -139,6 +139,9 @@ def manifests(draw) -> dict[str, list[dict[str, Any]]]:
 def dump(data: Any, flow: bool | None) -> str:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = flow
+    # No line folding: ruamel's emitter folds a double-quoted "\x06" + "0 0" as
+    # "\x06<newline>0 0", which every YAML reader (ruamel's own too) reads back with a space.
+    yaml.width = 1_000_000
     out = io.StringIO()
     yaml.dump(data, out)
     return out.getvalue()
