@@ -1,4 +1,4 @@
-"""httpx's HTTP transport, with a connection pool whose idle-connection check is cheap."""
+"""A cheaper idle-connection check for the connection pools of httpx's own transports."""
 
 from __future__ import annotations
 
@@ -80,15 +80,19 @@ class _Backend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def pooled_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """httpx's default transport (TLS verification, SSL_CERT_* from the environment) with
-    ``_Backend`` under its pool. Should a future httpx/httpcore lay its pool out otherwise,
-    the transport is returned unchanged: slower, never wrong."""
-    transport = httpx.AsyncHTTPTransport(limits=limits)
+def cheapen(transport: httpx.AsyncBaseTransport) -> None:
+    """Put ``_Backend`` under the connection pool of one of httpx's own transports (direct or
+    through a proxy: both pools connect through a network backend).
+
+    Anything else (the simulator's in-process transport, a future httpx laying its pool
+    out otherwise) is left as it is: slower, never wrong.
+    """
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if isinstance(pool, httpcore.AsyncConnectionPool) and isinstance(
-        backend, httpcore.AsyncNetworkBackend
+    if (
+        isinstance(transport, httpx.AsyncHTTPTransport)
+        and isinstance(pool, httpcore.AsyncConnectionPool)
+        and isinstance(backend, httpcore.AsyncNetworkBackend)
+        and not isinstance(backend, _Backend)
     ):
         pool._network_backend = _Backend(backend)
-    return transport

@@ -6,19 +6,29 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 
+import httpcore
 import httpx
 import pytest
 
-from domogov.client.transport import _Backend, _readable, pooled_transport
+from domogov.client.transport import _Backend, _readable, cheapen
 
 LIMITS = httpx.Limits(max_connections=4, max_keepalive_connections=4)
 
 
-def test_the_pool_gets_the_cheap_backend() -> None:
+def pooled_transport(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    cheapen(transport)
+    return transport
+
+
+def test_the_pool_gets_the_cheap_backend_once() -> None:
     # Pins httpx/httpcore's layout: should it change, the transport still works (unwrapped)
     # but loses the speed-up, and this test says so.
     transport = pooled_transport(LIMITS)
-    assert isinstance(transport._pool._network_backend, _Backend)
+    backend = transport._pool._network_backend
+    assert isinstance(backend, _Backend)
+    cheapen(transport)
+    assert transport._pool._network_backend is backend  # not wrapped twice
 
 
 def test_readable_means_data_waiting_or_peer_gone() -> None:
@@ -75,3 +85,33 @@ async def test_a_connection_the_server_closed_is_not_reused(
         second = await client.get(f"{url}/b")
     assert (first.json(), second.json()) == ({"n": 1}, {"n": 2})
     assert len(connections) == 2
+
+
+def test_requests_go_to_the_transport_httpx_would_pick(monkeypatch: pytest.MonkeyPatch) -> None:
+    from domogov.client import DomoClient
+
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    direct = DomoClient("https://acme.domo.com", "t0ken")
+    assert direct._transport is direct._http._transport  # the pool, no proxy
+    assert isinstance(direct._transport._pool._network_backend, _Backend)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    proxied = DomoClient("https://acme.domo.com", "t0ken")
+    assert proxied._transport is not proxied._http._transport
+    assert isinstance(proxied._transport._pool, httpcore.AsyncHTTPProxy)
+    assert isinstance(proxied._transport._pool._network_backend, _Backend)
+    monkeypatch.setenv("NO_PROXY", "acme.domo.com")
+    bypassed = DomoClient("https://acme.domo.com", "t0ken")
+    assert bypassed._transport is bypassed._http._transport
+
+
+async def test_without_a_transport_to_pick_the_client_sends(
+    closing_server: tuple[str, list[int]],
+) -> None:
+    from domogov.client import DomoClient
+
+    url, _ = closing_server
+    async with DomoClient(url, "t0ken", max_retries=0) as client:
+        client._transport = None  # what an httpx without _transport_for_url leaves
+        assert await client.get("/x") == {"n": 1}
