@@ -48,6 +48,13 @@ class Output:
         self.color = tty and not no_color
 
     def lines(self, lines: list[tuple[str, str]]) -> None:
+        if not self.color:
+            # One write for the whole block: a large plan is ~100,000 lines, and a write per
+            # line costs more than building the plan's text.
+            if lines:
+                self.stream.write("\n".join([text for text, _ in lines]) + "\n")
+            self.stream.flush()
+            return
         from rich.text import Text
 
         for text, style in lines:

@@ -20,7 +20,11 @@ class Action(StrEnum):
 
     @property
     def symbol(self) -> str:
-        return {"create": "+", "update": "~", "delete": "-"}[self.value]
+        return _SYMBOLS[self]
+
+
+_SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.DELETE: "-"}
+_SUMMARY_KEYS = {Action.CREATE: "add", Action.UPDATE: "change", Action.DELETE: "destroy"}
 
 
 @dataclass
@@ -188,7 +192,7 @@ class Plan:
     def summary(self) -> dict[str, int]:
         counts = {"add": 0, "change": 0, "destroy": 0}
         for c in self.changes:
-            counts[{"create": "add", "update": "change", "delete": "destroy"}[c.action.value]] += 1
+            counts[_SUMMARY_KEYS[c.action]] += 1
         return counts
 
     @property
@@ -214,7 +218,7 @@ class Plan:
         large plans: the indenting encoder is pure Python)."""
         if pretty:
             return json.dumps(self.to_json(), indent=2) + "\n"
-        return json.dumps(self.to_json(), separators=(",", ":")) + "\n"
+        return _COMPACT.encode(self.to_json()) + "\n"
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Plan:
@@ -235,7 +239,13 @@ class Plan:
         )
 
 
+# Encoders built once (json.dumps with options builds one per call).  A plan document is
+# never circular, so the compact encoder skips the cycle check (a dict entry per container).
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+_FINGERPRINT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def fingerprint(obj: Any) -> str:
     """A stable hash of a normalised live object (``None`` for one that does not exist)."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    text = _FINGERPRINT.encode(obj)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

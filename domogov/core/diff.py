@@ -28,8 +28,7 @@ def diff_objects(
         if a == b:
             continue
         if isinstance(a, list) or isinstance(b, list):
-            a_set = {_entry(x) for x in (a or [])}
-            b_set = {_entry(x) for x in (b or [])}
+            a_set, b_set = _entries(a), _entries(b)
             added, removed = sorted(b_set - a_set), sorted(a_set - b_set)
             if added or removed:
                 diffs.append(FieldDiff(name, added=added, removed=removed, collection=True))
@@ -42,8 +41,12 @@ def diff_objects(
     return diffs
 
 
-def _entry(value: Any) -> str:
-    return value if isinstance(value, str) else str(value)
+def _entries(values: list[Any] | None) -> set[str]:
+    """A collection's entries as strings."""
+    values = values or []
+    if set(map(type, values)) <= {str}:  # normalised lists hold only strings: no per-entry work
+        return set(values)
+    return {x if isinstance(x, str) else str(x) for x in values}
 
 
 def _ordered_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:

@@ -86,8 +86,7 @@ def impact_lines(plan: Plan) -> list[Line]:
         return [("Access impact: none (no user gains or loses access).", "")]
     lines: list[Line] = [(f"Access impact ({len(plan.impact)}):", "bold")]
     styles = {"+": "green", "-": "red", "~": "yellow"}
-    for entry in plan.impact:
-        lines.append((f"  {entry['text']}", styles.get(entry.get("sign", ""), "")))
+    lines += [(f"  {e['text']}", styles.get(e.get("sign", ""), "")) for e in plan.impact]
     return lines
 
 
@@ -172,23 +171,13 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
             f"| `{change.action.symbol}` | `{_md(change.address)}` | {VERB[change.action]} "
             f"| {change.destructive or ''} |"
         )
-    impact = [f"#### Access impact ({len(plan.impact)})", "", "```diff"]
-    impact += [_diff_gutter(entry["text"]) for entry in plan.impact] or ["  (none)"]
-    impact += ["```", ""]
-    blocks = []
-    for change in plan.changes:
-        body = "\n".join(_diff_gutter(t) for t, _ in change_lines(change))
-        blocks.append(
-            f"<details><summary><code>{_html(change.address)}</code></summary>\n\n"
-            f"```diff\n{body}\n```\n</details>"
-        )
     footer_tpl = (
         "\n_{n} more changes not shown here: the comment limit is {limit} characters; "
         "see the full plan in the job log or the saved plan JSON._\n"
     )
     out = "\n".join(head + table) + "\n\n"
-    impact_text = "\n".join(impact) + "\n"
-    if len(out) + len(impact_text) + 400 <= limit:
+    impact_text = _impact_block(plan, budget=limit - len(out) - 400)
+    if impact_text is not None:
         out += impact_text
     else:
         out += (
@@ -206,16 +195,46 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         cut = len(table) - (len(kept) - len(head))
         return "\n".join(kept) + "\n" + footer_tpl.format(n=cut, limit=limit)
     shown = 0
-    for block in blocks:
+    for change in plan.changes:  # details built one at a time: most do not fit in a comment
+        block = _details_block(change)
         if len(out) + len(block) + 400 > limit:
             break
         out += block + "\n"
         shown += 1
-    if shown < len(blocks):
-        out += footer_tpl.format(n=len(blocks) - shown, limit=limit).replace(
+    if shown < len(plan.changes):
+        out += footer_tpl.format(n=len(plan.changes) - shown, limit=limit).replace(
             "more changes not shown", "more change details not shown"
         )
     return out
+
+
+def _impact_block(plan: Plan, budget: int) -> str | None:
+    """The access-impact block of a comment, or None when it is longer than ``budget``.
+
+    Stops as soon as the lines so far are too long: a large plan has ~100,000 entries and a
+    comment room for a few hundred.
+    """
+    lines = [f"#### Access impact ({len(plan.impact)})", "", "```diff"]
+    size = sum(len(line) + 1 for line in lines)  # each line with its "\n"
+    for entry in plan.impact:
+        line = _diff_gutter(entry["text"])
+        size += len(line) + 1
+        if size > budget:
+            return None
+        lines.append(line)
+    if not plan.impact:
+        lines.append("  (none)")
+    lines += ["```", ""]
+    text = "\n".join(lines) + "\n"
+    return text if len(text) <= budget else None
+
+
+def _details_block(change: Change) -> str:
+    body = "\n".join(_diff_gutter(t) for t, _ in change_lines(change))
+    return (
+        f"<details><summary><code>{_html(change.address)}</code></summary>\n\n"
+        f"```diff\n{body}\n```\n</details>"
+    )
 
 
 def _diff_gutter(line: str) -> str:

@@ -15,6 +15,8 @@ no per-object requests.  Membership and ownership changes of one group are one
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from domogov.core.address import placeholder
@@ -54,13 +56,14 @@ class GroupKind:
         return ctx.groups_by_name.get(key["name"])
 
     def normalise(self, ctx: LiveContext, group: dict[str, Any]) -> dict[str, Any]:
+        email_of = email_lookup(ctx)
         return {
             "id": group["id"],
             "name": group["name"],
             "description": group.get("description") or "",
             "type": group.get("type"),
-            "members": sorted(ctx.email_of(u) for u in group["members"]),
-            "owners": sorted(ctx.email_of(u) for u in group["owners"]),
+            "members": sorted(map(email_of, group["members"])),
+            "owners": sorted(map(email_of, group["owners"])),
         }
 
     async def fetch(
@@ -198,12 +201,15 @@ class GroupKind:
                 )
             )
         access: dict[str, Any] = {"groupId": gid}
-        for field, live_set, new in (
+        for field, live_list, new in (
             ("Members", live_members, members),
             ("Owners", live_owners, owners),
         ):
+            # Sets for membership tests (lists would make this quadratic in group size);
+            # the lists keep their order for the call bodies.
+            live_set, new_set = set(live_list), set(new)
             add = [e for e in new if e not in live_set]
-            remove = [e for e in live_set if e not in new]
+            remove = [e for e in live_list if e not in new_set]
             path = (field.lower(),)
             if add:
                 access[f"add{field}"] = self._principals(ctx, spec, path, label, add)
@@ -246,6 +252,18 @@ class GroupKind:
             if row.get("name") == name and row.get("active") is not False:
                 return row.get("groupId", row.get("id"))
         return None
+
+
+def email_lookup(ctx: LiveContext) -> Callable[[Any], str]:
+    """``ctx.email_of``, memoised on the context.
+
+    The same users recur across thousands of groups (and again in the access impact): each
+    id is looked up once per context.  Only for use once the directory is read (``ready()``).
+    """
+    lookup: Callable[[Any], str] | None = ctx.cache.get("email_of")
+    if lookup is None:
+        lookup = ctx.cache["email_of"] = functools.cache(ctx.email_of)
+    return lookup
 
 
 def _pick(value: Any, before: dict[str, Any] | None, field: str, default: Any) -> Any:

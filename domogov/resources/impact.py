@@ -9,24 +9,33 @@ before/after state the planner compared.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from domogov.core.changes import Action, Change
 from domogov.resources.context import LiveContext
+from domogov.resources.group import email_lookup
 from domogov.resources.role import KIND as ROLE
 
 LEVELS = {"CAN_VIEW": 1, "CAN_SHARE": 2, "CAN_EDIT": 3, "CO_OWNER": 4, "OWNER": 5}
 Members = Callable[[str], frozenset[str]]
+Access = dict[str, tuple[str, str]]  # email -> (level, via)
+# (rank, tier, -position in grants, emails, (level, via)); the first three order the offers.
+Offer = tuple[int, int, int, Iterable[str], tuple[str, str]]
+_GROUP, _DIRECT, _OWNER = 0, 1, 2  # tiers: among equal levels the owner, then direct grants
+_STRENGTH = operator.itemgetter(0, 1, 2)
+_BY_OWNER = ("OWNER", "owner")
 
 
 def _group_members(ctx: LiveContext, by_address: dict[str, Change]) -> tuple[Members, Members]:
     """Members of a group by name, before and after the plan (each set built once)."""
+    email_of = email_lookup(ctx)
 
     @functools.cache
     def before(name: str) -> frozenset[str]:
         group = ctx.groups_by_name.get(name)
-        return frozenset(ctx.email_of(u) for u in group["members"]) if group else frozenset()
+        return frozenset(map(email_of, group["members"])) if group else frozenset()
 
     @functools.cache
     def after(name: str) -> frozenset[str]:
@@ -40,27 +49,29 @@ def _group_members(ctx: LiveContext, by_address: dict[str, Change]) -> tuple[Mem
     return before, after
 
 
-def effective_access(
-    grants: list[str], owner: str | None, members: Members
-) -> dict[str, tuple[str, str]]:
-    """``{email: (level, via)}``: each user's strongest access, directly or through groups."""
-    best: dict[str, tuple[str, str]] = {}
+def effective_access(grants: list[str], owner: str | None, members: Members) -> Access:
+    """``{email: (level, via)}``: each user's strongest access, directly or through groups.
 
-    def offer(email: str, level: str, via: str) -> None:
-        current = best.get(email)
-        if current is None or LEVELS.get(level, 0) > LEVELS.get(current[0], 0):
-            best[email] = (level, via)
-
+    The strongest level wins; among equally strong offers the first one keeps its ``via``:
+    the owner, then direct grants, then groups, each in grant order.
+    """
+    # Offers are applied weakest first, so the winner for each user is the last to write:
+    # whole groups are settled by C-level dict updates, not one comparison per member.
+    offers: list[Offer] = []
     if owner and owner.startswith("user:"):
-        offer(owner.removeprefix("user:"), "OWNER", "owner")
-    for grant in sorted(grants, key=lambda g: not g.startswith("user:")):  # direct first
+        offers.append((LEVELS["OWNER"], _OWNER, 0, (owner.removeprefix("user:"),), _BY_OWNER))
+    for position, grant in enumerate(grants):
         principal, _, level = grant.rpartition(" ")
         kind, _, name = principal.partition(":")
         if kind == "user":
-            offer(name, level, "direct")
+            offers.append((LEVELS.get(level, 0), _DIRECT, -position, (name,), (level, "direct")))
         elif kind == "group":
-            for email in members(name):
-                offer(email, level, f"via group {name}")
+            via = (level, f"via group {name}")
+            offers.append((LEVELS.get(level, 0), _GROUP, -position, members(name), via))
+    offers.sort(key=_STRENGTH)
+    best: Access = {}
+    for _, _, _, emails, access in offers:
+        best.update(dict.fromkeys(emails, access))
     return best
 
 
@@ -86,7 +97,8 @@ def dataset_impact(
         old = effective_access(before["grants"], before.get("owner"), members_before)
         new = effective_access(after_grants, before.get("owner"), members_after)
         label = before.get("name") or before["dataset"]
-        for email in sorted(set(old) | set(new)):
+        # Only users whose (level, via) differs can have an entry: compare items in C.
+        for email in sorted({e for e, _ in old.items() ^ new.items()}):
             was, now = old.get(email), new.get(email)
             if (was and was[0]) == (now and now[0]):
                 continue
