@@ -20,7 +20,7 @@ from .baseurl import resolve_base_url
 from .policy import REDACTION, RetryPolicy, Sleep, install_redaction, redact
 from .responses import Call, decode, transport_error
 from .shapes import ShapeError, check_answer
-from .transport import cheapen
+from .transport import use_asyncio_backend
 
 __all__ = ["DomoClient", "resolve_base_url"]
 
@@ -143,7 +143,7 @@ class DomoClient:
         self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
         self._transport = _transport_for(self._http, self.base_url)
         if self._transport is not None:
-            cheapen(self._transport)
+            use_asyncio_backend(self._transport)
 
     def __repr__(self) -> str:
         return f"DomoClient(base_url={self.base_url!r})"
