@@ -1,12 +1,31 @@
-"""Run one coroutine to completion for a CLI command, handing back its result."""
+"""Run a CLI command's work: its coroutine to completion, and the garbage collector tuned."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+import contextlib
+import gc
+from collections.abc import Coroutine, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+#: Allocations between young-generation collections while a command runs (Python's default
+#: is 700). Reading a large configuration and instance allocates millions of objects that
+#: all live until the command ends; at 700 the collector kept walking them: about a third of
+#: the time spent loading the manifests of the L benchmark, and seconds of a plan.
+GC_GEN0_THRESHOLD = 20_000
+
+
+@contextlib.contextmanager
+def tuned_gc() -> Iterator[None]:
+    """Collect garbage less often for the duration of a command; restored afterwards."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(GC_GEN0_THRESHOLD, threshold[0]), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
 
 
 class _Box:
@@ -27,10 +46,19 @@ class _Box:
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(coro)``, without the cost of the result's repr."""
+    """``asyncio.run(coro)``, without the cost of the result's repr, and with what exists so
+    far (the loaded manifests) frozen out of the collector's sight while it runs.
+
+    Freezing only skips objects that exist now, so nothing is leaked; they are handed back
+    to the collector when the coroutine ends.
+    """
 
     async def boxed() -> _Box:
         return _Box(await coro)
 
-    box: _Box = asyncio.run(boxed())
+    gc.freeze()
+    try:
+        box: _Box = asyncio.run(boxed())
+    finally:
+        gc.unfreeze()
     return box.value  # type: ignore[no-any-return]
