@@ -175,6 +175,11 @@ def read_file(sf: SourceFile) -> list[ConfigIssue]:
         return [ConfigIssue(Location(sf.display, line, col), "", msg)]
     try:
         built = _load(text, sf.display)
+    except AssertionError:
+        # ruamel asserts on a `%YAML` directive other than 1.1 or 1.2 (`%YAML 1.3`).
+        line, col = _position(text, max(text.find("%YAML"), 0))
+        msg = "invalid YAML: unsupported %YAML version; use %YAML 1.2 or leave the line out"
+        return [ConfigIssue(Location(sf.display, line, col), "", msg)]
     except ReaderError as exc:
         line, col = _position(text, exc.position)
         msg = f"invalid YAML: character {exc.character!r} is not allowed"

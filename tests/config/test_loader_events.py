@@ -486,3 +486,13 @@ def test_generated_documents_load_as_ruamel_loads_them(tmp_path_factory, text: s
     assert (values, keys) == node_positions(text)
     with patch.object(loader, "CParser", None):  # the pure parser's events build the same
         assert load(tmp_path, text) == (data, issues, values, keys)
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.3", "1.9"])
+def test_an_unsupported_yaml_version_is_a_located_error(tmp_path: Path, version: str) -> None:
+    # ruamel asserts on these (an AssertionError, once shown as an internal error).
+    data, issues, _, _ = load(tmp_path, f"# header\n%YAML {version}\n---\ngroups: []\n")
+    assert data is None
+    assert issues == [
+        "2:1: invalid YAML: unsupported %YAML version; use %YAML 1.2 or leave the line out"
+    ]
