@@ -491,14 +491,7 @@ class _Builder:
                     self._end(frame)
                 else:  # no anchor, merge or skipped value: attach the value to its parent
                     stack.pop()
-                    parent = stack[-1]
-                    if parent.kind == _SEQUENCE:
-                        parent.value.append(container)
-                    elif parent.kind == _MAPPING:
-                        parent.value[parent.key_path[-1]] = container
-                        parent.state = _KEY
-                    else:
-                        self.data = container
+                    self._attach(stack[-1], container)
             elif cls is MappingStartEvent or cls is SequenceStartEvent:
                 new_kind = _MAPPING if cls is MappingStartEvent else _SEQUENCE
                 if kind == _SEQUENCE:
