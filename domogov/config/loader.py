@@ -430,7 +430,7 @@ class _Builder:
     def _build(self, events: Iterator[Any]) -> None:
         stack = self._stack
         values, keys = self._values, self._keys
-        rules, anywhere, typed = self._rules, self._anywhere, self._typed
+        rules, anywhere = self._rules, self._anywhere
         # The open frame's fields and whether entries are logged, reloaded after anything
         # not handled inline: the usual scalar is handled here, and it is most events.
         frame = _Frame(_DOC, None, (), (0, 0))
@@ -455,10 +455,7 @@ class _Builder:
                     elif frame.state == _VALUE:
                         value = event.value
                         if event.implicit[0] and rules.get(value[:1], anywhere):
-                            found = typed.get(value)
-                            if found is None:
-                                found = typed[value] = self._resolve_plain(value)
-                            value = found[1] if found[2] is None else _REFUSED
+                            value = self._plain_value(value)
                         path = frame.key_path
                         if value is not _REFUSED and len(path) <= MAX_DEPTH:
                             mark = event.start_mark
@@ -474,10 +471,7 @@ class _Builder:
                 ):
                     value = event.value
                     if event.implicit[0] and rules.get(value[:1], anywhere):
-                        found = typed.get(value)
-                        if found is None:
-                            found = typed[value] = self._resolve_plain(value)
-                        value = found[1] if found[2] is None else _REFUSED
+                        value = self._plain_value(value)
                     path = (*base, len(container))
                     if value is not _REFUSED and len(path) <= MAX_DEPTH:
                         mark = event.start_mark
@@ -694,11 +688,20 @@ class _Builder:
                 return _STR, text, None  # quoted or block, not tagged: a string
             if not self._rules.get(text[:1], self._anywhere):
                 return _STR, text, None
-            typed = self._typed.get(text)
-            if typed is None:
-                typed = self._typed[text] = self._resolve_plain(text)
-            return typed
+            return self._typed_plain(text)
         return tag, *self._construct(tag, text)
+
+    def _typed_plain(self, text: str) -> tuple[str, Any, str | None]:
+        """``_resolve_plain``, remembered per text: `true`, `null` and ids recur."""
+        typed = self._typed.get(text)
+        if typed is None:
+            typed = self._typed[text] = self._resolve_plain(text)
+        return typed
+
+    def _plain_value(self, text: str) -> Any:
+        """An untagged plain scalar that may not be a string: its value, or ``_REFUSED``."""
+        _, value, problem = self._typed_plain(text)
+        return value if problem is None else _REFUSED
 
     def _resolve_plain(self, text: str) -> tuple[str, Any, str | None]:
         for rule, regex in self._rules.get(text[:1], self._anywhere):
