@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from domogov import runner
@@ -40,10 +41,8 @@ def test_run_hands_back_the_result_and_restores_on_error() -> None:
         raise ValueError("boom")
 
     assert runner.run(answer()) == {"n": 1}
-    try:
+    with pytest.raises(ValueError, match=r"^boom$"):
         runner.run(fail())
-    except ValueError as exc:
-        assert str(exc) == "boom"
     assert gc.get_freeze_count() == 0
 
 

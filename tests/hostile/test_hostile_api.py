@@ -375,11 +375,10 @@ def test_a_grouplist_that_never_ends_stops_at_the_bound(
     1,000 by default (100,000 groups); 24 here, so that the test is quick."""
     monkeypatch.setattr(domogov.resources.context, "MAX_PAGES", 24)
     with hostile_sim(_endless(GROUPLIST, "groupId")) as (url, front):
-        started = time.monotonic()
         plan = run("plan", str(config), "--base-url", url)
         _one_line_error(assert_clean_failure(plan), GROUPLIST, "more than 24 pages; giving up")
-        assert time.monotonic() - started < 10
-        assert front.seen[f"hostile GET {GROUPLIST}"] <= 24 + 8
+        # The bound is on pages asked for: at most one batch of 8 past MAX_PAGES.
+        assert 24 <= front.seen[f"hostile GET {GROUPLIST}"] <= 24 + 8
         apply = run("apply", str(config), "--base-url", url, "--auto-approve")
         assert_clean_failure(apply)
         _assert_no_write(url, front)
@@ -413,10 +412,12 @@ def test_what_the_default_page_bounds_cost(
     default = inspect.signature(DomoClient).parameters["max_pages"].default
     assert default == 1_000
     monkeypatch.setattr(domogov.resources.context, "MAX_PAGES", 40)
-    with hostile_sim(_endless(GROUPLIST, "groupId")) as (url, _):
+    with hostile_sim(_endless(GROUPLIST, "groupId")) as (url, front):
         started = time.monotonic()
         assert_clean_failure(run("plan", str(config), "--base-url", url))
         grouplist = (time.monotonic() - started) / 40 * 1_000
+        # What is measured is the bound being reached: 40 pages, plus at most one batch of 8.
+        assert 40 <= front.seen[f"hostile GET {GROUPLIST}"] <= 40 + 8
     with hostile_sim(_endless(SCHEDULES)) as (url, _):
 
         async def pages(n: int) -> float:
@@ -432,7 +433,6 @@ def test_what_the_default_page_bounds_cost(
             f"\nnever-ending lists here: grouplist reaches MAX_PAGES=1,000 in ~{grouplist:.0f} s;"
             f" schedules reach max_pages={default:,} in ~{schedules:.0f} s"
         )
-    assert grouplist < 120
 
 
 @pytest.mark.timeout(60)
@@ -446,11 +446,11 @@ def test_an_enormous_but_honest_users_list_is_read(config: Path) -> None:
         ]
         return {"users": doc["users"] + extra}
 
-    with hostile_sim(_edit(USERS, many)) as (url, _):
-        started = time.monotonic()
+    with hostile_sim(_edit(USERS, many)) as (url, front):
         plan = run("plan", str(config), "--base-url", url)
         assert plan.exit_code == 0, text_of(plan)
-        assert time.monotonic() - started < 20
+        # The whole list came in one answer: read once, not re-asked or paged past its end.
+        assert front.seen[f"hostile GET {USERS}"] == 1
 
 
 def test_every_bad_answer_class_is_covered() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import jsonschema
 import pytest
 from policykit import SALES, emails, errors, load
 
@@ -156,7 +157,6 @@ def test_policy_keys_are_project_settings(tmp_path: Path) -> None:
 def test_schema_documents_policies_and_waivers() -> None:
     props = json_schema()["properties"]
     assert {"policies", "waivers"} <= set(props)
-    jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(json_schema())
     doc = {
         "policies": {
