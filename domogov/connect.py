@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from domogov.client.baseurl import resolve_base_url
 from domogov.client.http import DomoClient
@@ -77,7 +76,9 @@ def read_token(token_file: str | None) -> str:
 
 
 @asynccontextmanager
-async def open_client(conn: Connection, project_instance: str | None = None) -> AsyncIterator[Any]:
+async def open_client(
+    conn: Connection, project_instance: str | None = None
+) -> AsyncIterator[DomoClient]:
     """A DomoClient for the connection; the sandbox runs the simulator in-process."""
     if conn.sandbox:
         from domogov.sim import SimTransport, create_app, load_state_file

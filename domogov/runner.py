@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import Coroutine, Iterator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -28,7 +28,7 @@ def tuned_gc() -> Iterator[None]:
         gc.set_threshold(*threshold)
 
 
-class _Box:
+class _Box(Generic[T]):
     """Carries a result out of the event loop behind a constant repr.
 
     asyncio.run's SIGINT bookkeeping (``signal.getsignal``/``signal.signal``) formats the
@@ -38,7 +38,7 @@ class _Box:
 
     __slots__ = ("value",)
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: T) -> None:
         self.value = value
 
     def __repr__(self) -> str:
@@ -53,12 +53,12 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     to the collector when the coroutine ends.
     """
 
-    async def boxed() -> _Box:
+    async def boxed() -> _Box[T]:
         return _Box(await coro)
 
     gc.freeze()
     try:
-        box: _Box = asyncio.run(boxed())
+        box = asyncio.run(boxed())
     finally:
         gc.unfreeze()
-    return box.value  # type: ignore[no-any-return]
+    return box.value
