@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -30,10 +32,13 @@ from domogov.sim.routes import (
     groups,
     reportschedules,
     roles,
+    search,
     users,
 )
 from domogov.sim.runtime import SimRuntime
 from domogov.sim.state import SimError, SimState
+from domogov.sim.variants import DEFAULT_RATE_LIMIT, Variants
+from domogov.sim.writelog import parse_body
 
 
 class Endpoint(NamedTuple):
@@ -111,6 +116,7 @@ ENDPOINTS: list[Endpoint] = [
     E("PUT",    f"{SCHED}/{{id}}",                  reportschedules.replace_schedule, W, "Reports"),
     E("DELETE", f"{SCHED}/{{id}}",                  reportschedules.delete_schedule, W, "Reports"),
     E("PUT",    f"{SCHED}/{{id}}/enabled",          reportschedules.set_enabled,     W, "Reports"),
+    E("POST",   "/api/search/v1/query",             search.query,             R, "Search Product"),
 ]
 # fmt: on
 
@@ -125,6 +131,10 @@ CONTROL: list[tuple[str, str, Any]] = [
     ("GET", "/_sim/state", control.get_state),
     ("POST", "/_sim/state", control.set_state),
     ("POST", "/_sim/act-as", control.act_as),
+    ("GET", "/_sim/variants", control.get_variants),
+    ("PUT", "/_sim/variants", control.set_variants),
+    ("GET", "/_sim/writes", control.get_writes),
+    ("DELETE", "/_sim/writes", control.clear_writes),
 ]
 
 
@@ -154,56 +164,146 @@ class SimMiddleware:
         if scope["type"] != "http" or not scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        method, path = scope["method"], scope["path"]
         endpoint = self._endpoint(scope)
-        self.rt.stats.count(method, endpoint.path if endpoint else "<unmatched>")
+        template = endpoint.path if endpoint else "<unmatched>"
+        self.rt.stats.count(scope["method"], template)
+        is_write = endpoint.write if endpoint else scope["method"] != "GET"
+        if not is_write:
+            await self._handle(scope, receive, send, is_write, _Outcome())
+            return
+        # Writes are logged with their body: read it here and replay it to the handler.
+        raw = await _read_body(receive)
+        outcome = _Outcome()
+        effect, token = self.rt.writes.begin()
+        try:
+            await self._handle(scope, _replay(raw, receive), send, is_write, outcome)
+        finally:
+            self.rt.writes.end(token)
+            self.rt.writes.add(
+                {
+                    "time": self.rt.state.now_ms(),
+                    "method": scope["method"],
+                    "route": template,
+                    "path": scope["path"],
+                    "query": scope.get("query_string", b"").decode("latin-1"),
+                    "body": parse_body(raw),
+                    "actor": _actor_id(self.rt.state),
+                    "status": None if outcome.dropped else outcome.answered,
+                    "handled_status": outcome.handled,
+                    "fault": outcome.fault,
+                    "effect": effect,
+                }
+            )
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, is_write: bool, outcome: _Outcome
+    ) -> None:
+        """Token check, rate limit, delay, faults, then the handler; ``outcome`` is filled in."""
+        method, path = scope["method"], scope["path"]
+
+        async def answer(message: Message) -> None:
+            if message["type"] == "http.response.start" and outcome.answered is None:
+                outcome.answered = message["status"]
+            await send(message)
+
         if not self._authorized(scope):
-            message = "Full authentication is required: send a valid X-DOMO-Developer-Token"
-            await error_response(401, message)(scope, receive, send)
+            text = "Full authentication is required: send a valid X-DOMO-Developer-Token"
+            await error_response(401, text)(scope, receive, answer)
+            return
+        retry_after = self.rt.variants.rate_limited()
+        if retry_after is not None:
+            outcome.fault = "rate_limit_per_minute"
+            self.rt.stats.fault(outcome.fault)
+            headers = {"Retry-After": str(retry_after)}
+            await error_response(429, "Too many requests; retry later.", headers)(
+                scope, receive, answer
+            )
             return
         delay = self.rt.faults.delay_seconds()
         if delay:
             await asyncio.sleep(delay)
-        is_write = endpoint.write if endpoint else method != "GET"
         fault = self.rt.faults.pick(method, path, is_write)
+        outcome.fault = fault
         if fault in FAULT_RESPONSES:
             self.rt.stats.fault(fault)
-            status, message, headers = FAULT_RESPONSES[fault]
-            await error_response(status, message, headers)(scope, receive, send)
+            status, text, headers = FAULT_RESPONSES[fault]
+            await error_response(status, text, headers)(scope, receive, answer)
             return
         if fault == "drop":
             self.rt.stats.fault(fault)
-            await drop(send)
-        statuses: list[int] = []
+            outcome.dropped = True
+            await drop(answer)
         held: list[Message] = []
 
         async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
+            if message["type"] == "http.response.start" and outcome.handled is None:
+                outcome.handled = message["status"]
             if fault in AFTER_WRITE_KINDS:
                 held.append(message)  # the client must not see the real answer
             else:
-                await send(message)
+                await answer(message)
 
         await self.app(scope, receive, capture)
-        succeeded = bool(statuses) and statuses[0] < 400
+        succeeded = outcome.handled is not None and outcome.handled < 400
         if succeeded and is_write and self.rt.autosave and self.rt.state_file:
             self.rt.save()
         if fault in AFTER_WRITE_KINDS:
             if not succeeded:  # nothing was applied: the real error goes through
+                outcome.fault = None
                 for message in held:
-                    await send(message)
+                    await answer(message)
                 return
             self.rt.stats.fault(fault)
             if fault == "applied_400":
-                message = "The request could not be completed."
-                await error_response(400, message)(scope, receive, send)
+                text = "The request could not be completed."
+                await error_response(400, text)(scope, receive, answer)
                 return
             if self.rt.faults.lost_write_outcome() == "504":
-                status, message, headers = FAULT_RESPONSES["504"]
-                await error_response(status, message, headers)(scope, receive, send)
+                status, text, headers = FAULT_RESPONSES["504"]
+                await error_response(status, text, headers)(scope, receive, answer)
                 return
-            await drop(send)
+            outcome.dropped = True
+            await drop(answer)
+
+
+class _Outcome:
+    """What one request was answered: filled in while it is handled, then logged for writes."""
+
+    def __init__(self) -> None:
+        self.answered: int | None = None  # the status the client saw
+        self.handled: int | None = None  # the status the handler gave (None: it did not run)
+        self.fault: str | None = None
+        self.dropped = False
+
+
+def _actor_id(state: SimState) -> int:
+    return state.me if state.acting_as is None else state.acting_as
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break  # a disconnect before the whole body: handle what came
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(raw: bytes, receive: Receive) -> Receive:
+    """A receive that hands the already-read body once, then waits on the real one."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": raw, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 async def drop(send: Send) -> NoReturn:
@@ -245,11 +345,22 @@ def create_app(
     faults: FaultConfig | None = None,
     state_file: Path | None = None,
     autosave: bool = False,
+    variants: Iterable[str] = (),
+    rate_limit_per_minute: int = DEFAULT_RATE_LIMIT,
+    rate_clock: Callable[[], float] = time.time,
 ) -> Starlette:
-    """The simulator as an ASGI app; ``app.state.sim`` is ``state``, changed in place."""
+    """The simulator as an ASGI app; ``app.state.sim`` is ``state``, changed in place.
+
+    ``variants`` switches undocumented behaviours to their other form (see
+    ``domogov.sim.variants.VARIANTS``; ValueError on an unknown name);
+    ``rate_limit_per_minute`` and ``rate_clock`` set the ``rate_limit_per_minute`` variant's
+    limit and the clock of its one-minute windows (tests pass a settable one).
+    The runtime (``app.state.runtime``) holds ``variants`` and the write log ``writes``.
+    """
     runtime = SimRuntime(
         state=state,
         faults=FaultInjector(faults),
+        variants=Variants(variants, rate_limit_per_minute=rate_limit_per_minute, clock=rate_clock),
         token_override=token,
         state_file=Path(state_file) if state_file else None,
         autosave=autosave,

@@ -7,17 +7,18 @@ from pathlib import Path
 import click
 
 from domogov.sim.app import create_app
+from domogov.sim.entities import StateFileError
 from domogov.sim.faults import KINDS, FaultConfig
 from domogov.sim.generate import generate_state
 from domogov.sim.server import is_loopback, uvicorn_server
 from domogov.sim.state import (
     DEFAULT_TOKEN,
-    StateFileError,
     demo_state,
     dump_document,
     load_state_file,
     save_state_file,
 )
+from domogov.sim.variants import DEFAULT_RATE_LIMIT, VARIANTS, check_names
 
 
 @click.group("sim")
@@ -40,6 +41,13 @@ def _kinds(text: str | None) -> dict[str, float]:
     return weights
 
 
+def _variants(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> list[str]:
+    try:
+        return check_names(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 @sim.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address only.")
 @click.option("--port", default=8765, show_default=True, type=int)
@@ -56,6 +64,23 @@ def _kinds(text: str | None) -> dict[str, float]:
 @click.option("--fault-seed", type=int, default=None)
 @click.option("--fault-kinds", help=f"Comma list of kind[=weight] among {', '.join(KINDS)}.")
 @click.option("--autosave/--no-autosave", default=False, help="Save after every write.")
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    callback=_variants,
+    metavar="NAME",
+    help="Answer an undocumented behaviour the other way (repeatable): "
+    + ", ".join(VARIANTS)
+    + ". See GET /_sim/variants for what each does.",
+)
+@click.option(
+    "--rate-limit-per-minute",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Limit /api requests per fixed one-minute window (429 with Retry-After beyond it); "
+    "switches the rate_limit_per_minute variant on.",
+)
 def serve(
     host: str,
     port: int,
@@ -67,6 +92,8 @@ def serve(
     fault_seed: int | None,
     fault_kinds: str | None,
     autosave: bool,
+    variants: list[str],
+    rate_limit_per_minute: int | None,
 ) -> None:
     """Serve the simulator over HTTP on loopback; the state is saved on shutdown."""
     if not is_loopback(host):
@@ -82,9 +109,21 @@ def serve(
         rate=fault_rate,
         kinds=_kinds(fault_kinds),
     )
-    app = create_app(state, token=token, faults=faults, state_file=state_path, autosave=autosave)
+    if rate_limit_per_minute is not None:
+        variants = check_names([*variants, "rate_limit_per_minute"])
+    app = create_app(
+        state,
+        token=token,
+        faults=faults,
+        state_file=state_path,
+        autosave=autosave,
+        variants=variants,
+        rate_limit_per_minute=rate_limit_per_minute or DEFAULT_RATE_LIMIT,
+    )
     server = uvicorn_server(app, host, port)
     click.echo(f"Domo simulator listening on http://{host}:{port}")
+    if variants:
+        click.echo(f"Variants on: {', '.join(variants)}", err=True)
     accepted = token or state.token
     if accepted == DEFAULT_TOKEN:
         click.echo(f"Send the header X-DOMO-Developer-Token: {DEFAULT_TOKEN}", err=True)

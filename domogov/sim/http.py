@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from domogov.sim.state import SimError, SimState
+from domogov.sim.variants import Variants
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
@@ -43,7 +44,14 @@ def empty(status: int = 200) -> Response:
 
 def sim(request: Request) -> SimState:
     """The simulator state behind this request."""
-    return request.app.state.sim
+    state: SimState = request.app.state.sim
+    return state
+
+
+def variant(request: Request, name: str) -> bool:
+    """Whether the simulator variant ``name`` is switched on (``domogov.sim.variants``)."""
+    variants: Variants = request.app.state.runtime.variants
+    return variants.on(name)
 
 
 async def read_json(request: Request, *, required: bool = True) -> Any:

@@ -1,4 +1,5 @@
-"""What one running simulator holds besides the state: token, faults, stats, where to save."""
+"""What one running simulator holds besides the state: token, faults, variants, stats, the write
+log, where to save."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 from domogov.sim.faults import FaultInjector, Stats
 from domogov.sim.state import SimState, save_state_file
+from domogov.sim.variants import Variants
+from domogov.sim.writelog import WriteLog
 
 
 @dataclass
@@ -16,6 +19,8 @@ class SimRuntime:
     state: SimState
     faults: FaultInjector = field(default_factory=FaultInjector)
     stats: Stats = field(default_factory=Stats)
+    variants: Variants = field(default_factory=Variants)
+    writes: WriteLog = field(default_factory=WriteLog)
     token_override: str | None = None
     state_file: Path | None = None
     autosave: bool = False

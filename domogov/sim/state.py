@@ -331,7 +331,8 @@ def _demo_json() -> str:
 
 def demo_document() -> dict[str, Any]:
     """The built-in demo instance shipped in ``domogov/sim/data/demo.yaml`` (a fresh copy)."""
-    return json.loads(_demo_json())  # parsing YAML once: the pure-Python parser is slow
+    doc: dict[str, Any] = json.loads(_demo_json())  # YAML parsed once: the pure parser is slow
+    return doc
 
 
 def demo_state(clock: Callable[[], float] = time.time) -> SimState:
@@ -343,7 +344,8 @@ def _yaml() -> YAML:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = None  # leaf lists and mappings inline, the rest as blocks
     yaml.width = 120
-    yaml.sort_base_mapping_type_on_output = False  # keep the documented key order
+    # Keep the documented key order (ruamel declares this attribute as None-typed).
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]
     return yaml
 
 

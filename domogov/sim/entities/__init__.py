@@ -2,7 +2,9 @@
 
 from domogov.sim.entities.base import (
     ACCESS_LEVELS,
+    ACCESS_RANK,
     CERT_ENTITY_TYPES,
+    CERT_STATES,
     FREQUENCIES,
     GROUP_TYPES,
     PRINCIPAL_TYPES,
@@ -28,7 +30,9 @@ from domogov.sim.entities.identity import Authority, Group, Role, User
 
 __all__ = [
     "ACCESS_LEVELS",
+    "ACCESS_RANK",
     "CERT_ENTITY_TYPES",
+    "CERT_STATES",
     "FREQUENCIES",
     "GROUP_TYPES",
     "PRINCIPAL_TYPES",

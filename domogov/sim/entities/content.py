@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from domogov.sim.entities.base import (
     ACCESS_LEVELS,
     CERT_ENTITY_TYPES,
+    CERT_STATES,
     FREQUENCIES,
     PRINCIPAL_TYPES,
     RECIPIENT_TYPES,
@@ -116,7 +117,7 @@ class Certification:
         return cls(
             r.choice("entityType", CERT_ENTITY_TYPES),
             r.str("entityId"),
-            r.choice("state", ("ACTIVE",), "ACTIVE"),
+            r.choice("state", CERT_STATES, "ACTIVE"),
             r.int("updated", None),
         )
 

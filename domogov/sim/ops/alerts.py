@@ -6,6 +6,7 @@ from typing import Any
 
 from domogov.sim.entities import Alert, Subscription
 from domogov.sim.state import SimError, SimState
+from domogov.sim.writelog import note
 
 # Documented unsubscribe types; the simulator models USER and GROUP subscriptions only.
 UNSUBSCRIBE_TYPES = ("USER", "GROUP", "BUZZ", "DAILY", "WEEKLY", "AUTO")
@@ -25,6 +26,7 @@ def _add(state: SimState, alert: Alert, entry: Any) -> Subscription:
             return sub
     sub = Subscription(_next_subscription_id(state), principal.id, ptype, state.actor.id)
     alert.subscriptions.append(sub)
+    note(subscribed=[{"alertId": alert.id, "type": ptype, "id": principal.id}])
     return sub
 
 
@@ -64,7 +66,10 @@ def unsubscribe(state: SimState, aid: Any, subscriber_id: Any, ptype: Any) -> No
     if ptype in ("USER", "GROUP"):
         principal = state.principal(ptype, subscriber_id, 400)
         key = (ptype, principal.id)
-        alert.subscriptions = [s for s in alert.subscriptions if (s.type, s.subscriber_id) != key]
+        left = [s for s in alert.subscriptions if (s.type, s.subscriber_id) != key]
+        if len(left) != len(alert.subscriptions):
+            note(unsubscribed=[{"alertId": alert.id, "type": ptype, "id": principal.id}])
+        alert.subscriptions = left
         who = state.principal_label(ptype, principal.id)
     else:
         who = f"{ptype} {subscriber_id}"
@@ -76,5 +81,6 @@ def delete_alert(state: SimState, aid: Any) -> None:
     """Delete an alert and its subscriptions."""
     alert = state.alert(aid)
     del state.alerts[alert.id]
+    note(deleted=[alert.id])
     comment = f"deleted alert '{alert.name}'."
     state.record("DELETED", "ALERT", alert.id, alert.name, comment, "Deleted alert")

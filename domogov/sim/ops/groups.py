@@ -7,6 +7,7 @@ from typing import Any
 
 from domogov.sim.entities import UNMANAGED_GROUP_TYPES, Group
 from domogov.sim.state import SimError, SimState, as_int, format_created
+from domogov.sim.writelog import note
 
 CREATABLE_TYPES = ("open", "closed", "dynamic", "adHoc")
 
@@ -25,7 +26,7 @@ def _check_type(gtype: Any) -> str:
         raise SimError(
             400, f"Invalid group type {gtype!r}; expected one of {list(CREATABLE_TYPES)}"
         )
-    return gtype
+    return str(gtype)
 
 
 def _require_manageable(group: Group) -> None:
@@ -48,6 +49,7 @@ def create_group(state: SimState, name: Any, description: Any, gtype: Any) -> Gr
         guid=str(uuid.uuid4()),
     )
     state.groups[group.id] = group
+    note(created=group.id)
     state.record("CREATED", "GROUP", group.id, name, f"created group '{name}'.", "Created group")
     return group
 
@@ -76,6 +78,8 @@ def update_groups(state: SimState, updates: Any) -> None:
         old_name = group.name
         for key, value in change.items():
             setattr(group, key, value)
+        if change:
+            note(updated=[{"groupId": group.id, "changes": dict(change)}])
         what = ", ".join(f"{k} to '{v}'" for k, v in change.items()) or "nothing"
         state.record(
             "UPDATED", "GROUP", group.id, group.name,
@@ -90,6 +94,7 @@ def delete_groups(state: SimState, ids: Any) -> None:
     groups = {g.id: g for g in (state.group(gid, 400) for gid in ids)}
     for group in groups.values():
         _forget_group(state, group.id)
+        note(deleted=[group.id])
         old_name = group.name
         # Domo keeps the record, renamed and inactive; grouplist no longer shows it.
         group.name = f"{old_name}_deleted_{uuid.uuid4()}"
@@ -101,18 +106,28 @@ def delete_groups(state: SimState, ids: Any) -> None:
 
 
 def _forget_group(state: SimState, gid: int) -> None:
+    """Drop every reference to a deleted group; the write log names each one dropped."""
     for other in state.groups.values():
+        if gid in other.member_groups or gid in other.owner_groups:
+            note(nestings_removed=[{"groupId": other.id, "type": "GROUP", "id": gid}])
         other.member_groups = [g for g in other.member_groups if g != gid]
         other.owner_groups = [g for g in other.owner_groups if g != gid]
     for ds in state.datasets.values():
-        ds.permissions = [p for p in ds.permissions if (p.type, p.id) != ("GROUP", gid)]
+        kept = [p for p in ds.permissions if (p.type, p.id) != ("GROUP", gid)]
+        if len(kept) != len(ds.permissions):
+            note(revoked=[{"datasetId": ds.id, "type": "GROUP", "id": gid}])
+        ds.permissions = kept
     for alert in state.alerts.values():
-        alert.subscriptions = [
-            s for s in alert.subscriptions if (s.type, s.subscriber_id) != ("GROUP", gid)
-        ]
+        subs = [s for s in alert.subscriptions if (s.type, s.subscriber_id) != ("GROUP", gid)]
+        if len(subs) != len(alert.subscriptions):
+            note(unsubscribed=[{"alertId": alert.id, "type": "GROUP", "id": gid}])
+        alert.subscriptions = subs
     for rs in state.report_schedules.values():
         recipients = rs.schedule.recipients
-        rs.schedule.recipients = [r for r in recipients if (r.type, r.value) != ("GROUP", str(gid))]
+        left = [r for r in recipients if (r.type, r.value) != ("GROUP", str(gid))]
+        if len(left) != len(recipients):
+            note(recipients_removed=[{"scheduleId": rs.id, "type": "GROUP", "value": str(gid)}])
+        rs.schedule.recipients = left
 
 
 def add_member(state: SimState, gid: Any, uid: Any) -> None:
@@ -122,6 +137,7 @@ def add_member(state: SimState, gid: Any, uid: Any) -> None:
     _require_manageable(group)
     if user.id not in group.members:
         group.members.append(user.id)
+        note(members_added=[{"groupId": group.id, "type": "USER", "id": user.id}])
     state.record(
         "UPDATED", "GROUP", group.id, group.name,
         f"added {user.email} to group '{group.name}'.", "Added user to group",
@@ -133,6 +149,8 @@ def remove_member(state: SimState, gid: Any, uid: Any) -> None:
     group = state.group(gid)
     user = state.user(uid, 404)
     _require_manageable(group)
+    if user.id in group.members:
+        note(members_removed=[{"groupId": group.id, "type": "USER", "id": user.id}])
     group.members = [m for m in group.members if m != user.id]
     state.record(
         "UPDATED", "GROUP", group.id, group.name,
@@ -186,11 +204,32 @@ def change_access(state: SimState, changes: Any) -> None:
             raise SimError(400, f"Group '{group.name}' must keep at least one owner")
         plans.append((group, members, owners, parts))
     for group, members, owners, parts in plans:
+        _note_access(group, members, owners)
         group.members = [i for t, i in members if t == "USER"]
         group.member_groups = [i for t, i in members if t == "GROUP"]
         group.owners = [i for t, i in owners if t == "USER"]
         group.owner_groups = [i for t, i in owners if t == "GROUP"]
         _record_access(state, group, parts)
+
+
+def _note_access(
+    group: Group, members: list[tuple[str, int]], owners: list[tuple[str, int]]
+) -> None:
+    """Log the membership and ownership actually changed (not what was asked)."""
+    before_members = [("USER", u) for u in group.members] + [
+        ("GROUP", g) for g in group.member_groups
+    ]
+    before_owners = [("USER", u) for u in group.owners] + [("GROUP", g) for g in group.owner_groups]
+
+    def rows(principals: list[tuple[str, int]]) -> list[dict[str, Any]]:
+        return [{"groupId": group.id, "type": t, "id": i} for t, i in principals]
+
+    note(
+        members_added=rows([p for p in members if p not in before_members]),
+        members_removed=rows([p for p in before_members if p not in members]),
+        owners_added=rows([p for p in owners if p not in before_owners]),
+        owners_removed=rows([p for p in before_owners if p not in owners]),
+    )
 
 
 def _apply(

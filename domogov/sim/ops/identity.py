@@ -6,6 +6,7 @@ from typing import Any
 
 from domogov.sim.entities import Role, User
 from domogov.sim.state import BUILTIN_ROLE_IDS, SimError, SimState
+from domogov.sim.writelog import note
 
 USER_KEYS = ("roleId", "title", "displayName", "emailAddress")
 
@@ -63,6 +64,9 @@ def update_user(state: SimState, uid: Any, body: Any) -> User:
         changes.get("title", user.title),
     )
     state.put_user(updated)
+    changed = {k: v for k, v in updated.to_doc().items() if k != "id" and v != user.to_doc().get(k)}
+    if changed:
+        note(updated=[{"userId": user.id, "changes": changed}])
     if "roleId" in changes:
         new_role = state.roles[updated.role_id].name
         comment = f"changed the role of {old_email} from '{old_role}' to '{new_role}'."
@@ -96,6 +100,7 @@ def create_role(state: SimState, body: Any) -> Role:
         modified=now,
     )
     state.roles[role.id] = role
+    note(created=role.id)
     state.record("CREATED", "ROLE", role.id, name, f"created role '{name}'.", "Created role")
     return role
 
@@ -113,6 +118,7 @@ def set_authorities(state: SimState, rid: Any, body: Any) -> None:
     removed = [a for a in role.authorities if a not in new]
     role.authorities = new
     role.modified = state.now_ms()
+    note(authorities_added=added, authorities_removed=removed)
     comment = (
         f"changed the authorities of role '{role.name}' "
         f"(added: {', '.join(added) or 'none'}; removed: {', '.join(removed) or 'none'})."
@@ -126,8 +132,12 @@ def assign_users(state: SimState, rid: Any, body: Any) -> None:
     if not isinstance(body, list):
         raise SimError(400, "Expected a JSON array of user ids")
     users = [state.user(uid, 400) for uid in body]
+    moved = [
+        {"userId": u.id, "from": u.role_id, "to": role.id} for u in users if u.role_id != role.id
+    ]
     for user in users:
         user.role_id = role.id
+    note(role_changed=moved)
     emails = ", ".join(u.email for u in users) or "nobody"
     comment = f"assigned {emails} to role '{role.name}'."
     state.record("UPDATED", "ROLE", role.id, role.name, comment, "Assigned users to role")
@@ -142,6 +152,7 @@ def delete_role(state: SimState, rid: Any) -> None:
     if holders:
         raise SimError(400, f"Role '{role.name}' still has {holders} user(s); reassign them first")
     del state.roles[role.id]
+    note(deleted=[role.id])
     state.record(
         "DELETED", "ROLE", role.id, role.name, f"deleted role '{role.name}'.", "Deleted role"
     )

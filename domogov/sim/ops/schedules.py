@@ -15,6 +15,7 @@ from domogov.sim.entities import (
     schedule_problem,
 )
 from domogov.sim.state import SimError, SimState, as_int
+from domogov.sim.writelog import note
 
 
 def _recipients(state: SimState, entries: Any) -> list[Recipient]:
@@ -50,7 +51,8 @@ def _spec(state: SimState, doc: Any) -> ScheduleSpec:
         raise SimError(400, "enabled must be true or false")
     days_text = ",".join(d.strip() for d in str(days or "").split(",") if d.strip())
     recipients = _recipients(state, doc.get("additionalRecipients"))
-    return ScheduleSpec(frequency, days_text, hour, minute, timezone, enabled, recipients)
+    # schedule_problem accepted them: frequency is one of FREQUENCIES, hour and minute ints.
+    return ScheduleSpec(str(frequency), days_text, hour, minute, timezone, enabled, recipients)
 
 
 def _title(body: dict[str, Any]) -> str:
@@ -87,6 +89,7 @@ def create_schedule(state: SimState, body: Any) -> ReportSchedule:
         view_name=page.title,
     )
     state.report_schedules[rs.id] = rs
+    note(created=rs.id)
     comment = f"created report schedule '{title}' of page '{page.title}'."
     state.record("CREATED", "REPORT_SCHEDULE", rs.id, title, comment, "Created report schedule")
     return rs
@@ -102,6 +105,7 @@ def replace_schedule(state: SimState, sid: Any, body: Any) -> ReportSchedule:
     view_id = as_int(body["viewId"], "viewId") if body.get("viewId") is not None else rs.view_id
     spec = _spec(state, body.get("schedule"))
     old_title = rs.title
+    _note_replace(rs, title, spec, view_id, _attachment(body), page)
     rs.title, rs.schedule, rs.view_id = title, spec, view_id
     rs.attachment_include = _attachment(body)
     if page is not None:
@@ -111,10 +115,38 @@ def replace_schedule(state: SimState, sid: Any, body: Any) -> ReportSchedule:
     return rs
 
 
+def _note_replace(
+    rs: ReportSchedule,
+    title: str,
+    spec: ScheduleSpec,
+    view_id: int,
+    attachment: bool,
+    page: Any,
+) -> None:
+    """Log what a whole-schedule PUT changed: fields, and recipients added or removed."""
+    before = [r.to_doc() for r in rs.schedule.recipients]
+    after = [r.to_doc() for r in spec.recipients]
+    old = {k: v for k, v in rs.schedule.to_doc().items() if k != "additionalRecipients"}
+    new = {k: v for k, v in spec.to_doc().items() if k != "additionalRecipients"}
+    changed = [k for k in old if old[k] != new[k]]
+    changed += [k for k, a, b in (("title", rs.title, title), ("viewId", rs.view_id, view_id),
+                                   ("attachmentInclude", rs.attachment_include, attachment))
+                if a != b]  # fmt: skip
+    if page is not None and page.id != rs.page_id:
+        changed.append("pageId")
+    note(
+        replaced=[rs.id],
+        changed=changed,
+        recipients_added=[{"scheduleId": rs.id, **r} for r in after if r not in before],
+        recipients_removed=[{"scheduleId": rs.id, **r} for r in before if r not in after],
+    )
+
+
 def delete_schedule(state: SimState, sid: Any) -> None:
     """Delete one schedule."""
     rs = state.schedule(sid)
     del state.report_schedules[rs.id]
+    note(deleted=[rs.id])
     comment = f"deleted report schedule '{rs.title}'."
     state.record("DELETED", "REPORT_SCHEDULE", rs.id, rs.title, comment, "Deleted report schedule")
 
@@ -127,6 +159,7 @@ def delete_page_schedules(state: SimState, page_id: Any) -> None:
     doomed = [rs for rs in state.report_schedules.values() if rs.page_id == page.id]
     for rs in doomed:
         del state.report_schedules[rs.id]
+    note(deleted=[rs.id for rs in doomed])
     comment = f"deleted {len(doomed)} report schedule(s) of page '{page.title}'."
     state.record(
         "DELETED", "REPORT_SCHEDULE", page.id, page.title, comment, "Deleted report schedules"
@@ -138,6 +171,8 @@ def set_enabled(state: SimState, sid: Any, body: Any) -> None:
     rs = state.schedule(sid)
     if not isinstance(body, bool):
         raise SimError(400, "The body must be true or false")
+    if rs.schedule.enabled != body:
+        note(enabled=[{"scheduleId": rs.id, "enabled": body}])
     rs.schedule.enabled = body
     verb = "enabled" if body else "disabled"
     state.record(

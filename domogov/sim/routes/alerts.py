@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domogov.sim.entities import Alert, Subscription
-from domogov.sim.http import empty, ok, page, query_bool, query_int, read_json, sim
+from domogov.sim.http import empty, ok, page, query_bool, query_int, read_json, sim, variant
 from domogov.sim.ops import alerts as ops
 from domogov.sim.state import SimError, SimState
 
@@ -28,8 +28,10 @@ def subscription_row(sub: Subscription) -> dict[str, Any]:
     }
 
 
-def alert_doc(state: SimState, alert: Alert) -> dict[str, Any]:
-    """Every field of an alert, as ``GET /api/social/v4/alerts/{id}`` shows it."""
+def alert_doc(state: SimState, alert: Alert, *, subscriptions: bool = True) -> dict[str, Any]:
+    """Every field of an alert, as ``GET /api/social/v4/alerts/{id}`` shows it.
+
+    ``subscriptions=False`` (variant alerts_no_subscriptions): 001 does not show the key."""
     if alert.resource_type == "DATASET":
         ds = state.datasets.get(alert.resource_id)
         resource_name = ds.name if ds else ""
@@ -37,7 +39,7 @@ def alert_doc(state: SimState, alert: Alert) -> dict[str, Any]:
         card = state.cards.get(int(alert.resource_id))
         resource_name = card.title if card else ""
     me = state.actor.id
-    return {
+    doc = {
         "actions": [],
         "active": alert.enabled,
         "category": alert.category,
@@ -66,12 +68,21 @@ def alert_doc(state: SimState, alert: Alert) -> dict[str, Any]:
         "triggered": False,
         "type": alert.type,
     }
+    if not subscriptions:
+        del doc["subscriptions"]
+    return doc
 
 
-def _select(doc: dict[str, Any], fields: str | None, default: tuple[str, ...] | None) -> dict:
+def _select(
+    doc: dict[str, Any], fields: str | None, default: tuple[str, ...] | None
+) -> dict[str, Any]:
     if fields == "all" or (fields is None and default is None):
         return doc
-    wanted = default if fields is None else tuple(f.strip() for f in fields.split(","))
+    wanted: tuple[str, ...] = ()
+    if fields is not None:
+        wanted = tuple(f.strip() for f in fields.split(","))
+    elif default is not None:
+        wanted = default
     return {k: doc[k] for k in ("id", *wanted) if k in doc}
 
 
@@ -111,13 +122,17 @@ async def list_alerts(request: Request) -> Response:
     limit = None if query_bool(request, "all", False) else query_int(request, "limit", 100)
     alerts = page(alerts, query_int(request, "offset", 0), limit)
     fields = request.query_params.get("fields")
-    return ok([_select(alert_doc(state, a), fields, DEFAULT_FIELDS) for a in alerts])
+    subs = not variant(request, "alerts_no_subscriptions")
+    return ok(
+        [_select(alert_doc(state, a, subscriptions=subs), fields, DEFAULT_FIELDS) for a in alerts]
+    )
 
 
 async def get_alert(request: Request) -> Response:
     state = sim(request)
     alert = state.alert(request.path_params["id"])
-    return ok(_select(alert_doc(state, alert), request.query_params.get("fields"), None))
+    doc = alert_doc(state, alert, subscriptions=not variant(request, "alerts_no_subscriptions"))
+    return ok(_select(doc, request.query_params.get("fields"), None))
 
 
 async def delete_alert(request: Request) -> Response:

@@ -1,4 +1,5 @@
-"""Control endpoints under /_sim/: faults, stats, state, save, act-as (no token, no faults)."""
+"""Control endpoints under /_sim/: faults, variants, stats, writes, state, save, act-as (no token,
+no faults)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from starlette.responses import Response
 
 from domogov.sim.entities import StateFileError
 from domogov.sim.faults import FaultConfig
-from domogov.sim.http import ok, read_json
+from domogov.sim.http import ok, query_int, read_json
 from domogov.sim.runtime import SimRuntime
 from domogov.sim.state import SimError, SimState
+from domogov.sim.variants import Variants
 
 
 def runtime(request: Request) -> SimRuntime:
-    return request.app.state.runtime
+    rt: SimRuntime = request.app.state.runtime
+    return rt
 
 
 async def health(request: Request) -> Response:
@@ -83,3 +86,29 @@ async def act_as(request: Request) -> Response:
         raise SimError(400, 'Expected {"userId": N} (null: back to the token\'s user)')
     state.acting_as = None if body["userId"] is None else state.user(body["userId"]).id
     return ok({"actingAs": state.actor.id})
+
+
+async def get_variants(request: Request) -> Response:
+    return ok(runtime(request).variants.to_dict())
+
+
+async def set_variants(request: Request) -> Response:
+    """Replace the switched-on variants: ``{"enabled": [names], "rate_limit_per_minute": N}``."""
+    variants = runtime(request).variants
+    try:
+        names, limit = Variants.parse_update(await read_json(request))
+        variants.set(names, limit)
+    except ValueError as exc:
+        raise SimError(400, f"Invalid variants: {exc}") from None
+    return ok(variants.to_dict())
+
+
+async def get_writes(request: Request) -> Response:
+    """The write log, oldest first; ``?since=SEQ`` for only the entries after SEQ."""
+    return ok(runtime(request).writes.to_dict(query_int(request, "since", 0)))
+
+
+async def clear_writes(request: Request) -> Response:
+    writes = runtime(request).writes
+    writes.clear()
+    return ok(writes.to_dict())

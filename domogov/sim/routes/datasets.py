@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domogov.sim.entities import Dataset
-from domogov.sim.http import empty, ok, read_json, sim
+from domogov.sim.http import empty, ok, read_json, sim, variant
 from domogov.sim.ops import datasets as ops
 from domogov.sim.state import SimError, SimState
 
@@ -20,6 +20,17 @@ ACCESS_STRINGS = {
     "CAN_SHARE": "READ_SHARE",
     "CAN_VIEW": "READ",
 }
+# Variant access_levels_read_write: permission lists in 002's READ/WRITE vocabulary. 002 shows
+# READ and WRITE; the other two follow the metadata's permission strings (004).
+READ_WRITE_LEVELS = {
+    "OWNER": "OWNER",
+    "CO_OWNER": "READ_WRITE_DELETE_SHARE_ADMIN",
+    "CAN_EDIT": "WRITE",
+    "CAN_SHARE": "READ_SHARE",
+    "CAN_VIEW": "READ",
+}
+# The certification state each variant shows for an object certified (state ACTIVE) here.
+CERT_STATE_VARIANTS = (("cert_state_certified", "CERTIFIED"), ("cert_state_expired", "EXPIRED"))
 
 
 def _access_of_actor(state: SimState, ds: Dataset) -> str:
@@ -87,6 +98,7 @@ async def get_permissions(request: Request) -> Response:
     state = sim(request)
     ds = state.dataset(request.path_params["id"])
     owner = state.users[ds.owner]
+    levels = READ_WRITE_LEVELS if variant(request, "access_levels_read_write") else None
     rows = [
         {"type": "USER", "id": str(owner.id), "accessLevel": "OWNER", "name": owner.display_name}
     ]
@@ -99,7 +111,7 @@ async def get_permissions(request: Request) -> Response:
             {
                 "type": grant.type,
                 "id": str(grant.id),
-                "accessLevel": grant.access_level,
+                "accessLevel": levels[grant.access_level] if levels else grant.access_level,
                 "name": name,
             }
         )
@@ -113,7 +125,8 @@ async def get_permissions(request: Request) -> Response:
 
 
 async def share(request: Request) -> Response:
-    ops.share(sim(request), request.path_params["id"], await read_json(request))
+    lower = not variant(request, "share_does_not_lower")
+    ops.share(sim(request), request.path_params["id"], await read_json(request), lower=lower)
     return ok({})
 
 
@@ -130,15 +143,23 @@ async def remove_many(request: Request) -> Response:
     if not isinstance(body, list) or not all(isinstance(e, dict) for e in body):
         raise SimError(400, "Expected a JSON array of {id, type}")
     principals = [(e.get("type", "USER"), e.get("id")) for e in body]
-    ops.revoke(sim(request), request.path_params["id"], principals, 400)
+    keep_groups = variant(request, "group_revoke_ignored")
+    ops.revoke(sim(request), request.path_params["id"], principals, 400, keep_groups=keep_groups)
     return ok({})
 
 
-def _cert_body(state: SimState, etype: str, eid: str) -> dict[str, Any]:
+def _cert_body(request: Request, state: SimState, etype: str, eid: str) -> dict[str, Any]:
     cert = state.certifications.get((etype, eid))
+    shown = cert.state if cert else None
+    if shown == "ACTIVE":
+        for name, other in CERT_STATE_VARIANTS:
+            if variant(request, name):
+                shown = other
+    if variant(request, "cert_state_null"):
+        shown = None  # as 001's only example shows it, whatever the object's state
     return {
         "tag": "CERTIFIED",
-        "state": cert.state if cert else None,
+        "state": shown,
         "metadata": None,
         "updated": cert.updated if cert else None,
     }
@@ -148,13 +169,16 @@ async def get_certification(request: Request) -> Response:
     state = sim(request)
     p = request.path_params
     etype, eid, _ = ops.certifiable(state, p["entityType"], p["entityId"])
-    return ok(_cert_body(state, etype, eid))
+    return ok(_cert_body(request, state, etype, eid))
 
 
 async def certify(request: Request) -> Response:
     state = sim(request)
-    cert = ops.certify(state, request.path_params["entityType"], request.path_params["entityId"])
-    return ok(_cert_body(state, cert.entity_type, cert.entity_id))
+    p = request.path_params
+    # Variant cert_state_pending: certifying starts an approval; the object stays PENDING.
+    target = "PENDING" if variant(request, "cert_state_pending") else "ACTIVE"
+    cert = ops.certify(state, p["entityType"], p["entityId"], target)
+    return ok(_cert_body(request, state, cert.entity_type, cert.entity_id))
 
 
 async def uncertify(request: Request) -> Response:

@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domogov.sim.entities import Group
-from domogov.sim.http import ok, page, query_bool, query_int, read_json, sim
+from domogov.sim.http import ok, page, query_bool, query_int, read_json, sim, variant
 from domogov.sim.ops import groups as ops
 from domogov.sim.routes.users import content_user
 from domogov.sim.state import SimError, SimState, as_int
 
+GROUPLIST_CAP = 30  # variant grouplist_page_cap_30
 GROUPLIST_SORTS: dict[str, Callable[[Group], Any]] = {
     "name": lambda g: (g.name.lower(), g.id),
     "groupId": lambda g: g.id,
@@ -56,7 +57,10 @@ async def grouplist(request: Request) -> Response:
     key = GROUPLIST_SORTS.get(request.query_params.get("sort", "name"), GROUPLIST_SORTS["name"])
     reverse = not query_bool(request, "ascending", True)
     groups = sorted(state.active_groups(), key=key, reverse=reverse)
-    rows = page(groups, query_int(request, "offset", 0), query_int(request, "limit", 30))
+    limit = query_int(request, "limit", 30)
+    if variant(request, "grouplist_page_cap_30"):
+        limit = min(limit, GROUPLIST_CAP)  # a server-side cap: a short page is not the end
+    rows = page(groups, query_int(request, "offset", 0), limit)
     return ok([grouplist_row(state, g) for g in rows])
 
 

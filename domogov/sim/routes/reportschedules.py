@@ -8,11 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domogov.sim.entities import ReportSchedule
-from domogov.sim.http import empty, ok, page, query_bool, query_int, read_json, sim
+from domogov.sim.http import empty, ok, page, query_bool, query_int, read_json, sim, variant
 from domogov.sim.ops import schedules as ops
 from domogov.sim.state import SimError, SimState
 
 ORDER_BY = ("startDate", "nextRunDate", "title")
+# 001 documents only the default "USER"; ALL (everyone's, for an admin) is what clients send.
+FILTERS = ("USER", "ALL")
 
 
 def _timing(rs: ReportSchedule) -> dict[str, Any]:
@@ -46,19 +48,24 @@ def list_row(state: SimState, rs: ReportSchedule) -> dict[str, Any]:
     }
 
 
-def full(rs: ReportSchedule) -> dict[str, Any]:
-    """The whole schedule, recipients and attachment flag included."""
+def full(rs: ReportSchedule, *, minimal: bool = False) -> dict[str, Any]:
+    """The whole schedule, recipients and attachment flag included.
+
+    ``minimal`` (variant schedule_detail_minimal): exactly the fields of 001's example, which
+    has neither ``additionalRecipients`` nor ``attachmentInclude``."""
     schedule = _timing(rs)
-    schedule["additionalRecipients"] = [r.to_doc() for r in rs.schedule.recipients]
-    return {
+    if not minimal:
+        schedule["additionalRecipients"] = [r.to_doc() for r in rs.schedule.recipients]
+    doc: dict[str, Any] = {
         "id": rs.id,
         "reportViewId": rs.view_id,
         "pageId": rs.page_id,
         "title": rs.title,
-        "ownerId": rs.owner_id,
-        "attachmentInclude": rs.attachment_include,
-        "schedule": schedule,
     }
+    if not minimal:
+        doc.update(ownerId=rs.owner_id, attachmentInclude=rs.attachment_include)
+    doc["schedule"] = schedule
+    return doc
 
 
 async def list_schedules(request: Request) -> Response:
@@ -73,11 +80,21 @@ async def list_schedules(request: Request) -> Response:
         "title": lambda rs: (rs.title.lower(), rs.id),
     }
     rows = list(state.report_schedules.values())
+    limit = query_int(request, "limit", 0)  # 0: no limit
+    if variant(request, "schedule_list_user_filter"):
+        # 001: filter defaults to "USER" (the token user's own schedules) and limit to 0,
+        # read here as "return 0 rows": a client must send both explicitly.
+        wanted = request.query_params.get("filter", "USER").upper()
+        if wanted not in FILTERS:
+            raise SimError(400, f"filter must be one of {list(FILTERS)}")
+        if wanted == "USER":
+            rows = [rs for rs in rows if rs.owner_id == state.me]
+        if limit == 0:
+            return ok([])
     title = request.query_params.get("title", "").lower()
     if title:
         rows = [rs for rs in rows if title in rs.title.lower()]
     rows.sort(key=keys[order_by], reverse=not query_bool(request, "isAscending", False))
-    limit = query_int(request, "limit", 0)  # 0: no limit
     rows = page(rows, query_int(request, "skip", 0), limit or None)
     return ok([list_row(state, rs) for rs in rows])
 
@@ -99,13 +116,14 @@ async def create_schedule(request: Request) -> Response:
 
 
 async def get_schedule(request: Request) -> Response:
-    return ok(full(sim(request).schedule(request.path_params["id"])))
+    rs = sim(request).schedule(request.path_params["id"])
+    return ok(full(rs, minimal=variant(request, "schedule_detail_minimal")))
 
 
 async def replace_schedule(request: Request) -> Response:
     state = sim(request)
     rs = ops.replace_schedule(state, request.path_params["id"], await read_json(request))
-    doc = full(rs)
+    doc = full(rs, minimal=variant(request, "schedule_detail_minimal"))
     doc["schedule"]["nextRunDate"] = ops.next_run_ms(rs.schedule, state.now_ms())
     return ok(doc)
 

@@ -8,16 +8,32 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domogov.sim.entities import User
-from domogov.sim.http import ok, page, query_int, read_json, sim
+from domogov.sim.http import ok, page, query_int, read_json, sim, variant
 from domogov.sim.ops.identity import update_user
 from domogov.sim.state import SimError, SimState
 
 SEARCH_FIELDS = ("emailAddress", "id", "displayName", "roleId")
+PARTS = ("MINIMAL", "SIMPLE", "DETAILED", "GROUPS", "ROLE")  # 001 Users API
+# Variant users_list_truncated: how many users the plain list shows.
+TRUNCATED_LIST = 50
 
 
-def identity_user(user: User) -> dict[str, Any]:
-    """The identity v1 user object (Users API): ids are integers."""
-    attributes = [{"key": "title", "values": [user.title]}] if user.title else []
+def identity_user(user: User, *, attributes_only: bool = False) -> dict[str, Any]:
+    """The identity v1 user object (Users API): ids are integers.
+
+    ``attributes_only`` (variant users_attributes_only): e-mail and role sit only in
+    ``attributes``, as 001's response shape allows; ``userName`` is left out too, since it is
+    not always the e-mail."""
+    attributes: list[dict[str, Any]] = []
+    if attributes_only:
+        attributes += [
+            {"key": "emailAddress", "values": [user.email]},
+            {"key": "roleId", "values": [user.role_id]},
+        ]
+    if user.title:
+        attributes.append({"key": "title", "values": [user.title]})
+    if attributes_only:
+        return {"attributes": attributes, "id": user.id, "displayName": user.display_name}
     return {
         "attributes": attributes,
         "id": user.id,
@@ -26,6 +42,16 @@ def identity_user(user: User) -> dict[str, Any]:
         "roleId": user.role_id,
         "emailAddress": user.email,
     }
+
+
+def _parts(raw: Any) -> set[str]:
+    """``parts`` as a comma list (query) or an array (search body), upper-cased."""
+    items = raw if isinstance(raw, list) else str(raw or "").split(",")
+    return {str(p).strip().upper() for p in items if str(p).strip()}
+
+
+def _attributes_only(request: Request, parts: Any) -> bool:
+    return variant(request, "users_attributes_only") and "DETAILED" not in _parts(parts)
 
 
 def content_user(state: SimState, user: User) -> dict[str, Any]:
@@ -48,13 +74,19 @@ def _sorted_users(state: SimState) -> list[User]:
 
 async def list_identity_users(request: Request) -> Response:
     limit = query_int(request, "limit", 0)  # not documented: 0 or absent means all
-    users = page(_sorted_users(sim(request)), query_int(request, "offset", 0), limit or None)
-    return ok({"users": [identity_user(u) for u in users]})
+    everyone = _sorted_users(sim(request))
+    if variant(request, "users_list_truncated"):
+        # A silently cut list: no total, no next link; offset cannot reach past the cut.
+        everyone = everyone[:TRUNCATED_LIST]
+    users = page(everyone, query_int(request, "offset", 0), limit or None)
+    bare = _attributes_only(request, request.query_params.get("parts"))
+    return ok({"users": [identity_user(u, attributes_only=bare) for u in users]})
 
 
 async def get_identity_user(request: Request) -> Response:
     user = sim(request).user(request.path_params["id"], 404)
-    return ok({"users": [identity_user(user)]})
+    bare = _attributes_only(request, request.query_params.get("parts"))
+    return ok({"users": [identity_user(user, attributes_only=bare)]})
 
 
 def _matches(user: User, fld: str, ftype: str, values: list[str]) -> bool:
@@ -69,6 +101,22 @@ def _matches(user: User, fld: str, ftype: str, values: list[str]) -> bool:
     return actual in values
 
 
+def _filter_values(flt: dict[str, Any], ftype: str) -> list[str]:
+    """The values a filter matches: ``values`` (array), ``value``, or for text filters the
+    whitespace-separated terms of ``text`` (the form public clients send for e-mails)."""
+    if ftype == "text" and isinstance(flt.get("text"), str):
+        return [t.lower() for t in flt["text"].split()]
+    if isinstance(flt.get("values"), list):
+        return [str(v).lower() for v in flt["values"]]
+    if (
+        "value" in flt
+        and isinstance(flt["value"], str | int)
+        and not isinstance(flt["value"], bool)
+    ):
+        return [str(flt["value"]).lower()]
+    raise SimError(400, "Each filter needs field, filterType and values (or text for text filters)")
+
+
 def _search(state: SimState, filters: Any) -> list[User]:
     if filters is None:
         return _sorted_users(state)
@@ -77,14 +125,14 @@ def _search(state: SimState, filters: Any) -> list[User]:
     candidates: list[User] | None = None
     checks = []
     for flt in filters:
-        if not isinstance(flt, dict) or not isinstance(flt.get("values"), list):
+        if not isinstance(flt, dict):
             raise SimError(400, "Each filter needs field, filterType and a values array")
         fld, ftype = flt.get("field"), flt.get("filterType", "value")
         if fld not in SEARCH_FIELDS:
             raise SimError(400, f"Cannot filter users by {fld!r}; use one of {SEARCH_FIELDS}")
         if ftype not in ("value", "text"):
             raise SimError(400, f"filterType must be value or text, got {ftype!r}")
-        values = [str(v).lower() for v in flt["values"]]
+        values = _filter_values(flt, ftype)
         checks.append((fld, ftype, values))
         # Exact e-mail and id filters use the indexes: a search per user must stay cheap.
         if ftype == "value" and fld in ("emailAddress", "id") and candidates is None:
@@ -106,13 +154,17 @@ async def search_users(request: Request) -> Response:
     for name, value in (("offset", offset), ("limit", limit)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise SimError(400, f"{name} must be a non-negative integer")
+    parts = body.get("parts")
+    if parts is not None and not isinstance(parts, list | str):
+        raise SimError(400, f"parts is an array of {list(PARTS)}")
     users = page(_search(sim(request), body.get("filters")), offset, limit)
-    return ok({"users": [identity_user(u) for u in users]})
+    bare = _attributes_only(request, parts)
+    return ok({"users": [identity_user(u, attributes_only=bare) for u in users]})
 
 
 async def patch_user(request: Request) -> Response:
     user = update_user(sim(request), request.path_params["id"], await read_json(request))
-    return ok(identity_user(user))
+    return ok(identity_user(user, attributes_only=_attributes_only(request, None)))
 
 
 async def list_content_users(request: Request) -> Response:
