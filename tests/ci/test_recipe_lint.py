@@ -8,10 +8,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from cikit import RECIPES
+from cikit import RECIPES, load_yaml
 
 WORKFLOWS = sorted((RECIPES / "github").glob("*.yml"))
 GITLAB = RECIPES / "gitlab" / ".gitlab-ci.yml"
+#: This repository's own workflows (the scheduled run against the newest releases).
+OWN = sorted((RECIPES.parents[1] / ".github" / "workflows").glob("*.yml"))
 
 
 def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
@@ -66,6 +68,20 @@ def test_there_are_recipes_to_lint() -> None:
 def test_github_workflow_passes_actionlint(workflow: Path) -> None:
     done = actionlint(workflow)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("workflow", OWN, ids=lambda p: p.name)
+def test_own_workflow_passes_actionlint(workflow: Path) -> None:
+    done = actionlint(workflow)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_latest_releases_workflow_runs_ci_without_the_pins() -> None:
+    [workflow] = [p for p in OWN if p.name == "latest-releases.yml"]
+    doc = load_yaml(workflow)
+    assert doc["on"]["schedule"]
+    steps = doc["jobs"]["latest"]["steps"]
+    assert "bash .ci/run --latest" in [step.get("run") for step in steps]
 
 
 def test_actionlint_catches_an_action_on_a_removed_runtime(tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ async def soak(tmp_path: Path, seed: int, scale: str, max_rounds: int) -> dict[s
     return {"changes": len(first.changes), "rounds": len(codes), **injected}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 12, 13])
 async def test_apply_under_20_percent_faults_converges_without_duplicates(
     tmp_path: Path, seed: int
@@ -90,7 +91,10 @@ async def test_apply_under_20_percent_faults_converges_without_duplicates(
     assert figures["changes"] >= 500
 
 
+# Also `slow`: the fast loop's `-m "not slow"` replaces pyproject's `-m "not soak"`, and
+# must still leave the soak out.
 @pytest.mark.soak
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(100, 110))
 async def test_long_soak(tmp_path: Path, seed: int) -> None:
     figures = await soak(tmp_path, seed, "soak", max_rounds=10)
