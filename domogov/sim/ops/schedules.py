@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from domogov.sim.entities import (
     RECIPIENT_TYPES,
     WEEKDAYS,
+    Page,
     Recipient,
     ReportSchedule,
     ScheduleSpec,
@@ -121,7 +122,7 @@ def _note_replace(
     spec: ScheduleSpec,
     view_id: int,
     attachment: bool,
-    page: Any,
+    page: Page | None,
 ) -> None:
     """Log what a whole-schedule PUT changed: fields, and recipients added or removed."""
     before = [r.to_doc() for r in rs.schedule.recipients]
