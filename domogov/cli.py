@@ -201,9 +201,9 @@ def _connection(kw: dict[str, Any]) -> Connection:
 
 
 def _load(config_dir: str) -> Any:
-    from domogov.config import load_config
+    from domogov.policy import load_checked
 
-    return load_config(config_dir)
+    return load_checked(config_dir)
 
 
 # --- commands ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from domogov.config.loader import PROJECT_FILE, discover
 from domogov.config.manifest import EXTENSION_PREFIX, load_config
 from domogov.config.models import ManifestFile
 from domogov.config.project import ProjectSpec
-from domogov.config.types import Collection
+from domogov.spec.types import Collection
 
 BOM = "\ufeff"
 #: No wrapping: a long description or flow mapping stays on the line it was written on.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
@@ -9,11 +10,14 @@ from fnmatch import fnmatchcase
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from domogov.config.models import CertificationSpec, GroupSpec
+from domogov.config.manifest import load_config
 from domogov.config.project import PolicyRule, Waiver
-from domogov.config.types import suggest
 from domogov.core.render import policy_entry_lines, policy_markdown_section
-from domogov.errors import ConfigIssue, Location, PlanError
+from domogov.errors import ConfigError, ConfigIssue, Location, PlanError
+from domogov.resources.certification import CertificationSpec
+from domogov.resources.dataset_share import DatasetShareSpec
+from domogov.resources.group import GroupSpec
+from domogov.spec.types import suggest
 
 if TYPE_CHECKING:
     from domogov.config.manifest import Config
@@ -80,7 +84,8 @@ def check_config_policies(config: Config, today: date | None = None) -> list[Pol
     policies, found = config.project.policies, []
     share_rules = policies.forbid_share_levels or policies.require_certified_for_share_to_groups
     declared = _declared(config)
-    for share in (s for s in config.dataset_shares if s.present and share_rules):
+    shares = [s for s in config.section("dataset_shares") if isinstance(s, DatasetShareSpec)]
+    for share in (s for s in shares if s.present and share_rules):
         cert = declared.get(share.dataset)
         state = None if cert is None else _certifies(cert)
         where = f" ({config.where(cert)})" if cert else ""
@@ -91,7 +96,8 @@ def check_config_policies(config: Config, today: date | None = None) -> list[Pol
             level = grant.access.value
             found += _judge_grant(config, share.address, label, principal, level, state, at, where)
     limit = policies.max_group_size
-    for group in (g for g in config.groups if g.present):
+    groups = [g for g in config.section("groups") if isinstance(g, GroupSpec)]
+    for group in (g for g in groups if g.present):
         if limit is None or group.members is None or len(group.members.items) <= limit:
             continue
         loc, path = config.locate(group, "members")
@@ -179,6 +185,19 @@ def waiver_issues(config: Config) -> list[ConfigIssue]:
             )
             issues.append(ConfigIssue(loc, path, message))
     return issues
+
+
+def load_checked(path: str | os.PathLike[str]) -> Config:
+    """``load_config``, then the manifests' policies (waivers, unwaived violations).
+
+    What ``validate`` and ``plan`` load. Policies run after loading, not inside it: the
+    manifest language knows nothing of policies.
+    """
+    config = load_config(path)
+    issues = config_issues(config)
+    if issues:
+        raise ConfigError(issues)
+    return config
 
 
 def config_issues(config: Config) -> list[ConfigIssue]:
@@ -303,7 +322,8 @@ def _grants(entries: Any) -> dict[str, str]:
 
 def _declared(config: Config) -> dict[str, CertificationSpec]:
     """Dataset id → its declared certification (the manifests manage its state)."""
-    return {c.dataset: c for c in config.certifications if c.dataset}
+    certs = [c for c in config.section("certifications") if isinstance(c, CertificationSpec)]
+    return {c.dataset: c for c in certs if c.dataset}
 
 
 def _certifies(cert: CertificationSpec) -> bool:

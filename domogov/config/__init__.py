@@ -1,71 +1,33 @@
-"""The manifest language: load a configuration directory into validated, located objects."""
+"""The manifest language: load a configuration directory into validated, located objects.
+
+The kinds' own models live in their modules (``domogov.resources``); the value types in
+``domogov.spec``.
+"""
 
 from domogov.config.manifest import Config, load_config
 from domogov.config.models import (
     KIND_NAMES,
     KINDS,
     SECTIONS,
-    AlertSpec,
-    CertificationSpec,
-    DatasetShareSpec,
-    Grant,
-    GroupSpec,
     ManifestFile,
-    Recipient,
-    ReportScheduleSpec,
-    RoleSpec,
-    Schedule,
-    Spec,
-    Subscriber,
     address,
     identity,
     label,
 )
 from domogov.config.project import ProjectSpec, ProtectSettings, PruneScope, PruneSettings
-from domogov.config.types import (
-    AccessLevel,
-    Collection,
-    CollectionMode,
-    Email,
-    Ensure,
-    Frequency,
-    GroupType,
-    Weekday,
-    normalise_email,
-)
 
 __all__ = [
     "KINDS",
     "KIND_NAMES",
     "SECTIONS",
-    "AccessLevel",
-    "AlertSpec",
-    "CertificationSpec",
-    "Collection",
-    "CollectionMode",
     "Config",
-    "DatasetShareSpec",
-    "Email",
-    "Ensure",
-    "Frequency",
-    "Grant",
-    "GroupSpec",
-    "GroupType",
     "ManifestFile",
     "ProjectSpec",
     "ProtectSettings",
     "PruneScope",
     "PruneSettings",
-    "Recipient",
-    "ReportScheduleSpec",
-    "RoleSpec",
-    "Schedule",
-    "Spec",
-    "Subscriber",
-    "Weekday",
     "address",
     "identity",
     "label",
     "load_config",
-    "normalise_email",
 ]

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from domogov.config.models import (
-    GroupSpec,
-    ReportScheduleSpec,
-    RoleSpec,
-    Spec,
-    identity,
-    label,
-)
 from domogov.errors import ConfigIssue
+from domogov.resources.dataset_share import DatasetShareSpec
+from domogov.resources.group import GroupSpec
+from domogov.resources.role import RoleSpec
+from domogov.spec.base import Spec
 
 if TYPE_CHECKING:
     from domogov.config.manifest import Config
+
+T = TypeVar("T", bound=Spec)
 
 
 def cross_checks(config: Config) -> list[ConfigIssue]:
@@ -27,15 +25,12 @@ def cross_checks(config: Config) -> list[ConfigIssue]:
         *_granted_twice(config),
         *_owners_emptied(config),
         *_references_to_absent(config),
-        *_policies(config),
     ]
 
 
-def _policies(config: Config) -> list[ConfigIssue]:
-    """Bad waivers and unwaived policy violations the manifests show (domogov.policy)."""
-    from domogov.policy import config_issues  # domogov.policy imports this package
-
-    return config_issues(config)
+def _of(config: Config, section: str, model: type[T]) -> list[T]:
+    """The objects of one section, typed."""
+    return [spec for spec in config.section(section) if isinstance(spec, model)]
 
 
 def _issue(config: Config, spec: Any, *path: str | int, message: str) -> ConfigIssue:
@@ -47,13 +42,13 @@ def _declared_twice(config: Config) -> list[ConfigIssue]:
     issues = []
     first: dict[tuple[str, str], Spec] = {}
     for spec in config.specs():
-        kind, key = identity(spec)
+        kind, key = spec.kind, spec.identity_key()
         # Domo compares names without regard to case, so "finance" would collide with "Finance".
-        if isinstance(spec, GroupSpec | RoleSpec | ReportScheduleSpec):
+        if spec.names_fold_case:
             key = key.casefold()
         prev = first.setdefault((kind, key), spec)
         if prev is not spec:
-            message = f"{label(spec)} is declared twice: first at {config.where(prev)}"
+            message = f"{spec.label()} is declared twice: first at {config.where(prev)}"
             issues.append(_issue(config, spec, message=message))
     return issues
 
@@ -68,7 +63,7 @@ def _pinned_twice(config: Config) -> list[ConfigIssue]:
         prev = first.setdefault((type(spec), pinned), spec)
         if prev is not spec:
             message = (
-                f"id {pinned} is pinned by {label(spec)} and by {label(prev)} "
+                f"id {pinned} is pinned by {spec.label()} and by {prev.label()} "
                 f"at {config.where(prev)}"
             )
             issues.append(_issue(config, spec, "id", message=message))
@@ -78,7 +73,7 @@ def _pinned_twice(config: Config) -> list[ConfigIssue]:
 def _users_in_two_roles(config: Config) -> list[ConfigIssue]:
     issues = []
     holder: dict[str, tuple[RoleSpec, int]] = {}
-    for role in config.roles:
+    for role in _of(config, "roles", RoleSpec):
         if not role.present or role.users is None:
             continue
         for i, email in enumerate(role.users.items):
@@ -86,7 +81,7 @@ def _users_in_two_roles(config: Config) -> list[ConfigIssue]:
             if prev[0] is not role and prev[0].name != role.name:
                 where = config.where(prev[0], "users", prev[1])
                 message = (
-                    f"user '{email}' is in two roles: {label(role)} and {label(prev[0])} "
+                    f"user '{email}' is in two roles: {role.label()} and {prev[0].label()} "
                     f"at {where}; a user holds exactly one role"
                 )
                 issues.append(_issue(config, role, "users", i, message=message))
@@ -95,7 +90,7 @@ def _users_in_two_roles(config: Config) -> list[ConfigIssue]:
 
 def _granted_twice(config: Config) -> list[ConfigIssue]:
     issues = []
-    for share in config.dataset_shares:
+    for share in _of(config, "dataset_shares", DatasetShareSpec):
         if share.grants is None:
             continue
         seen: dict[tuple[str, str], int] = {}
@@ -122,7 +117,7 @@ def _owners_emptied(config: Config) -> list[ConfigIssue]:
             message="owners: [] would remove every owner; a group keeps at least one owner "
             "(omit 'owners' to leave them unmanaged)",
         )
-        for group in config.groups
+        for group in _of(config, "groups", GroupSpec)
         if group.present
         and group.owners is not None
         and group.owners.authoritative
@@ -132,8 +127,8 @@ def _owners_emptied(config: Config) -> list[ConfigIssue]:
 
 def _references_to_absent(config: Config) -> list[ConfigIssue]:
     """A reference to a group or role that the manifests themselves ask to delete."""
-    absent_groups = {g.name: g for g in config.groups if not g.present}
-    absent_roles = {r.name: r for r in config.roles if not r.present}
+    absent_groups = {g.name: g for g in _of(config, "groups", GroupSpec) if not g.present}
+    absent_roles = {r.name: r for r in _of(config, "roles", RoleSpec) if not r.present}
     issues = []
 
     def check(

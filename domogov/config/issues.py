@@ -9,8 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from domogov.config.sourcemap import DataPath, SourceMap, format_path
-from domogov.config.types import ERROR_TYPE, describe, suggest
 from domogov.errors import ConfigIssue
+from domogov.spec.types import ERROR_TYPE, describe, suggest
 
 #: pydantic error type → what the value should have been.
 _EXPECTED = {

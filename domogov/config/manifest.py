@@ -13,22 +13,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from domogov.config.issues import translate
 from domogov.config.loader import PROJECT_FILE, SourceFile, discover, read_file
-from domogov.config.models import (
-    KINDS,
-    SECTIONS,
-    AlertSpec,
-    CertificationSpec,
-    DatasetShareSpec,
-    GroupSpec,
-    ReportScheduleSpec,
-    RoleSpec,
-    Spec,
-    address,
-)
+from domogov.config.models import KINDS, SECTIONS
 from domogov.config.project import PROJECT_KEYS, ProjectSpec
 from domogov.config.sourcemap import DataPath, SourceMap, format_path
-from domogov.config.types import Collection, describe, suggest
 from domogov.errors import ConfigError, ConfigIssue, Location
+from domogov.spec.base import Spec
+from domogov.spec.types import Collection, describe, suggest
 
 #: Top-level keys starting with this are ignored in manifests: they hold YAML anchors.
 EXTENSION_PREFIX = "x-"
@@ -50,12 +40,8 @@ class Config:
 
     root: Path
     project: ProjectSpec = field(default_factory=ProjectSpec)
-    groups: list[GroupSpec] = field(default_factory=list)
-    roles: list[RoleSpec] = field(default_factory=list)
-    dataset_shares: list[DatasetShareSpec] = field(default_factory=list)
-    certifications: list[CertificationSpec] = field(default_factory=list)
-    alerts: list[AlertSpec] = field(default_factory=list)
-    report_schedules: list[ReportScheduleSpec] = field(default_factory=list)
+    #: Section name -> its declared objects in file order; every kind has an entry.
+    sections: dict[str, list[Spec]] = field(default_factory=lambda: {s: [] for s in SECTIONS})
     #: Every file read (domogov.yaml included), named as in messages, sorted by path.
     files: list[str] = field(default_factory=list)
     display_root: str = ""
@@ -65,18 +51,26 @@ class Config:
     @property
     def object_count(self) -> int:
         """How many objects the manifests declare, over all kinds."""
-        return sum(len(getattr(self, s)) for s in SECTIONS)
+        return sum(len(objects) for objects in self.sections.values())
 
     def specs(self) -> Iterator[Spec]:
         """Every declared object, kind by kind in section order, each in file order."""
         for section in SECTIONS:
-            yield from getattr(self, section)
+            yield from self.sections[section]
 
     def section(self, name: str) -> list[Any]:
         """The objects of one kind section (``"groups"``)."""
         if name not in KINDS:
             raise KeyError(name)
-        return getattr(self, name)
+        return self.sections[name]
+
+    def __getattr__(self, name: str) -> list[Any]:
+        # ``config.groups`` reads as ``config.section("groups")``: a section is named by its
+        # kind, and kinds are data (domogov.resources), not fields of this class.
+        sections = self.__dict__.get("sections")
+        if sections is not None and name in sections:
+            return sections[name]
+        raise AttributeError(name)
 
     def where(self, spec: BaseModel, *path: str | int) -> Location:
         """Where ``spec`` (or a value inside it: ``where(group, "members", 2)``) was written.
@@ -91,7 +85,7 @@ class Config:
         """Like :meth:`where`, plus the data path as messages print it (``groups[1].members``)."""
         origin = self._origins.get(id(spec))
         if origin is None and isinstance(spec, Spec):
-            origin = self._by_address.get(address(spec))
+            origin = self._by_address.get(spec.address)
         if origin is None:
             return Location(self.display_root or str(self.root)), ""
         steps = [p for i, p in enumerate(path) if not (i == 1 and p == "items")]
@@ -107,7 +101,7 @@ class Config:
         origin = _Origin(source, base)
         self._origins[id(model)] = origin
         if isinstance(model, Spec):
-            self._by_address.setdefault(address(model), origin)
+            self._by_address.setdefault(model.address, origin)
         for name in type(model).model_fields:
             value = getattr(model, name)
             raw_value = raw.get(name) if isinstance(raw, dict) else None
@@ -196,7 +190,7 @@ def _load_manifest(config: Config, sf: SourceFile, issues: list[ConfigIssue]) ->
             except ValidationError as exc:
                 issues.extend(translate(exc, model, (key, i), source))
                 continue
-            getattr(config, key).append(spec)
+            config.sections[key].append(spec)
             config._register(spec, item, source, (key, i))
 
 

@@ -20,7 +20,7 @@ from pydantic import (
     field_validator,
 )
 
-from domogov.config.types import Access, Name, PositiveInt, describe, fail, show, suggest
+from domogov.spec.types import Access, Name, PositiveInt, describe, fail, show, suggest
 
 
 class PruneScope(BaseModel):

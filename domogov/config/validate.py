@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from domogov.config.manifest import Config, load_config
+from domogov.config.manifest import Config
 from domogov.errors import ConfigError
+from domogov.policy import load_checked
 
 
 def summary(config: Config) -> str:
@@ -20,7 +21,7 @@ def validate_dir(path: str | os.PathLike[str]) -> tuple[Config, str]:
     Raises ConfigError (exit code 1) whose ``issues`` list every problem; ``str(error)`` is
     one ``file:line:col: path: message`` line per issue.
     """
-    config = load_config(path)
+    config = load_checked(path)
     return config, summary(config)
 
 

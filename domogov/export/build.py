@@ -15,16 +15,14 @@ from pydantic import BaseModel, ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from domogov.config.models import (
-    AlertSpec,
-    CertificationSpec,
-    DatasetShareSpec,
-    GroupSpec,
-    ReportScheduleSpec,
-    RoleSpec,
-)
-from domogov.config.types import AccessLevel, Frequency, GroupType, check_name, normalise_email
+from domogov.resources.alert import AlertSpec
+from domogov.resources.certification import CertificationSpec
 from domogov.resources.context import UNMANAGEABLE_GROUP_TYPES
+from domogov.resources.dataset_share import DatasetShareSpec
+from domogov.resources.group import GroupSpec
+from domogov.resources.report_schedule import ReportScheduleSpec
+from domogov.resources.role import RoleSpec
+from domogov.spec.types import AccessLevel, Frequency, GroupType, check_name, normalise_email
 
 #: Domo's built-in roles; they cannot be deleted and are protected in the exported project.
 BUILTIN_ROLES: dict[int, str] = {

@@ -11,9 +11,9 @@ import click
 
 from domogov import runner
 from domogov.cli import _connection, connection_options, err, run_command, setup_logging
-from domogov.config.types import check_dataset_id
 from domogov.connect import open_client
 from domogov.errors import UsageError
+from domogov.spec.types import check_dataset_id
 
 KINDS_HELP = "group, role, dataset_share, certification, alert, report_schedule"
 

@@ -13,11 +13,14 @@ alert are one ``share`` call; each removal is one call (Domo has no bulk unsubsc
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, ClassVar, TypedDict
+
+from pydantic import BaseModel, Field, model_validator
 
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
+from domogov.resources.base import KindBase
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -27,6 +30,16 @@ from domogov.resources.common import (
     merged,
 )
 from domogov.resources.context import LiveContext, as_int
+from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
+from domogov.spec.types import (
+    Collection,
+    Email,
+    Ensure,
+    EnsureState,
+    Name,
+    PositiveInt,
+    managed_input,
+)
 
 ALERTS = "/api/social/v4/alerts"
 LIST_PAGE = 100  # the documented default limit
@@ -39,26 +52,72 @@ def subscriber_label(spec: Any) -> str:
     return f"user:{str(spec.user).lower()}"
 
 
-class AlertKind:
+class Subscriber(BaseModel):
+    """A user or a group subscribed to an alert."""
+
+    model_config = SPEC_CONFIG
+    one_of: ClassVar[tuple[str, ...]] = ("user", "group")
+
+    user: Email | None = Field(None, description="Email of the subscribed user.")
+    group: Name | None = Field(None, description="Name of the subscribed group.")
+
+    @model_validator(mode="after")
+    def _one_principal(self) -> Subscriber:
+        exactly_one(self, "a subscriber")
+        return self
+
+
+class SubscriberCollection(Collection[Subscriber]):
+    """A list of subscribers, or ``{mode, items}``."""
+
+
+class AlertSpec(Spec):
+    """Who is subscribed to an alert; identity is ``alert``."""
+
+    kind: ClassVar[str] = "alert"
+
+    alert: PositiveInt = Field(description="Alert id; the identity key.")
+    subscribers: Annotated[SubscriberCollection | None, managed_input(SubscriberCollection)] = (
+        Field(None, description="Users and groups subscribed. Omitted: unmanaged.")
+    )
+    ensure: EnsureState = Field(
+        Ensure.PRESENT, description="present (default); absent deletes the alert."
+    )
+
+    def identity_key(self) -> str:
+        return str(self.alert)
+
+    def label(self) -> str:
+        return f"alert {self.alert}"
+
+
+class AlertLive(TypedDict):
+    """A live alert: what it watches and who is subscribed, as ``user:``/``group:`` labels."""
+
+    id: int
+    name: str | None
+    resource: str
+    subscribers: list[str]
+
+
+class AlertKind(KindBase[AlertSpec, AlertLive]):
     """The ``alert`` kind."""
 
     name = "alert"
     section = "alerts"
+    spec_model = AlertSpec
+    identity_fields = ("alert",)
+    plural = "alerts"
+    section_doc = "Alert subscriptions."
 
-    def address_of(self, spec: Any) -> str:
-        return f"alert.{spec.alert}"
-
-    def key_of(self, spec: Any) -> dict[str, Any]:
-        return {"alert": spec.alert}
-
-    async def _read(self, ctx: LiveContext, alert_id: int) -> dict[str, Any] | None:
+    async def _read(self, ctx: LiveContext, alert_id: int) -> AlertLive | None:
         try:
             alert = await ctx.client.get(f"{ALERTS}/{alert_id}", params={"fields": "all"})
         except NotFoundError:
             return None
         return await self.normalise(ctx, alert_id, alert)
 
-    async def normalise(self, ctx: LiveContext, alert_id: int, alert: Any) -> dict[str, Any] | None:
+    async def normalise(self, ctx: LiveContext, alert_id: int, alert: Any) -> AlertLive | None:
         """An alert as the planner compares it: subscribers as ``user:``/``group:`` labels."""
         if not isinstance(alert, dict):
             return None
@@ -75,9 +134,7 @@ class AlertKind:
             "subscribers": sorted(subscribers),
         }
 
-    async def fetch(
-        self, ctx: LiveContext, keys: list[dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    async def fetch(self, ctx: LiveContext, keys: list[dict[str, Any]]) -> dict[str, AlertLive]:
         listed: dict[int, Any] = {}
         if len(keys) > LIST_THRESHOLD:
             # Many declared alerts: the paged list with fields=all carries the subscriptions,
@@ -91,7 +148,7 @@ class AlertKind:
                 if isinstance(r, dict) and isinstance(r.get("subscriptions"), list)
             }
 
-        async def one(alert_id: int) -> dict[str, Any] | None:
+        async def one(alert_id: int) -> AlertLive | None:
             if alert_id in listed:
                 return await self.normalise(ctx, alert_id, listed[alert_id])
             return await self._read(ctx, alert_id)  # not listed (or no subscriptions field)
@@ -101,25 +158,10 @@ class AlertKind:
             f"alert.{k['alert']}": r for k, r in zip(keys, results, strict=True) if r is not None
         }
 
-    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
-        return {}  # alerts belong to their owners; domogov deletes only those marked absent
+    # No fetch_prunable: alerts belong to their owners; only those marked absent are deleted.
 
-    def plan(
-        self,
-        ctx: LiveContext,
-        desired: list[Any],
-        live: dict[str, dict[str, Any]],
-        prunable: dict[str, dict[str, Any]],
-    ) -> list[Change]:
-        changes = []
-        for index, spec in enumerate(desired):
-            change = self._plan_one(ctx, spec, live.get(self.address_of(spec)), index)
-            if change is not None:
-                changes.append(change)
-        return changes
-
-    def _plan_one(
-        self, ctx: LiveContext, spec: Any, before: dict[str, Any] | None, index: int
+    def plan_one(
+        self, ctx: LiveContext, spec: AlertSpec, before: AlertLive | None, index: int
     ) -> Change | None:
         address, key = self.address_of(spec), self.key_of(spec)
         label = f"alerts[{index}]"

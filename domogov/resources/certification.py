@@ -10,12 +10,17 @@ One state read per declared object: Domo has no bulk read of certification.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, TypedDict
+
+from pydantic import Field, StrictBool, model_validator
 
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.common import ensure_absent, make_change, map_limited
+from domogov.resources.base import KindBase
+from domogov.resources.common import make_change, map_limited
 from domogov.resources.context import LiveContext
+from domogov.spec.base import Spec, exactly_one
+from domogov.spec.types import DatasetId, Ensure, EnsureState, PositiveInt
 
 TAGS = "/api/tags/v3"
 
@@ -30,21 +35,54 @@ def _entity(key: dict[str, Any]) -> tuple[str, str, str]:
     return "CARD", str(key["card"]), f"certification.card.{key['card']}"
 
 
-class CertificationKind:
+class CertificationSpec(Spec):
+    """Whether a dataset or a card is certified; identity is ``dataset`` or ``card``."""
+
+    kind: ClassVar[str] = "certification"
+
+    required_when_present = ("certified",)
+    one_of = ("dataset", "card")
+
+    dataset: DatasetId | None = Field(None, description="Dataset id (a UUID); give this or 'card'.")
+    card: PositiveInt | None = Field(None, description="Card id; give this or 'dataset'.")
+    certified: StrictBool | None = Field(None, description="true to certify, false to uncertify.")
+    ensure: EnsureState = Field(Ensure.PRESENT, description="present (default); absent removes it.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CertificationSpec:
+        exactly_one(self, "a certification")
+        return self
+
+    def identity_key(self) -> str:
+        if self.card is not None:
+            return f"card.{self.card}"
+        return f"dataset.{self.dataset}"
+
+    def label(self) -> str:
+        if self.card is not None:
+            return f"certification of card {self.card}"
+        return f"certification of dataset '{self.dataset}'"
+
+
+class CertificationLive(TypedDict):
+    """The certification state of one dataset or card."""
+
+    entity_type: str
+    id: str
+    certified: bool
+
+
+class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
     """The ``certification`` kind."""
 
     name = "certification"
     section = "certifications"
+    spec_model = CertificationSpec
+    identity_fields = ("dataset", "card")
+    plural = "certifications"
+    section_doc = "Certification of datasets and cards."
 
-    def address_of(self, spec: Any) -> str:
-        return _entity(self.key_of(spec))[2]
-
-    def key_of(self, spec: Any) -> dict[str, Any]:
-        if getattr(spec, "dataset", None):
-            return {"dataset": spec.dataset}
-        return {"card": spec.card}
-
-    async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> dict[str, Any] | None:
+    async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> CertificationLive | None:
         entity_type, entity_id, _ = _entity(key)
         try:
             state = await ctx.client.get(state_path(entity_type, entity_id))
@@ -55,51 +93,44 @@ class CertificationKind:
 
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    ) -> dict[str, CertificationLive]:
         results = await map_limited(lambda k: self._read(ctx, k), keys, ctx.parallelism)
         return {_entity(k)[2]: r for k, r in zip(keys, results, strict=True) if r is not None}
 
-    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
-        return {}  # there is no list of certified objects to prune from
+    # No fetch_prunable: there is no list of certified objects to prune from.
 
-    def plan(
+    def plan_one(
         self,
         ctx: LiveContext,
-        desired: list[Any],
-        live: dict[str, dict[str, Any]],
-        prunable: dict[str, dict[str, Any]],
-    ) -> list[Change]:
-        changes = []
-        for index, spec in enumerate(desired):
-            address, key = self.address_of(spec), self.key_of(spec)
-            before = live.get(address)
-            if before is None:
-                what = "dataset" if "dataset" in key else "card"
-                ctx.problem(
-                    spec,
-                    (what,),
-                    f"certifications[{index}].{what}",
-                    f"unknown {what} {next(iter(key.values()))!r}: not found in Domo",
-                )
-                continue
-            want = bool(spec.certified) and not ensure_absent(spec)
-            if want == before["certified"]:
-                continue
-            path = state_path(before["entity_type"], before["id"])
-            call = ApiCall("PUT", f"{path}/ACTIVE") if want else ApiCall("DELETE", path)
-            change = make_change(
-                kind=self.name,
-                address=address,
-                key=key,
-                before=before,
-                after={**before, "certified": want},
-                calls=[call],
-                destructive=0 if want else 1,
-                action=Action.UPDATE,
+        spec: CertificationSpec,
+        before: CertificationLive | None,
+        index: int,
+    ) -> Change | None:
+        address, key = self.address_of(spec), self.key_of(spec)
+        if before is None:
+            what = "dataset" if "dataset" in key else "card"
+            ctx.problem(
+                spec,
+                (what,),
+                f"certifications[{index}].{what}",
+                f"unknown {what} {next(iter(key.values()))!r}: not found in Domo",
             )
-            if change is not None:
-                changes.append(change)
-        return changes
+            return None
+        want = bool(spec.certified) and spec.present
+        if want == before["certified"]:
+            return None
+        path = state_path(before["entity_type"], before["id"])
+        call = ApiCall("PUT", f"{path}/ACTIVE") if want else ApiCall("DELETE", path)
+        return make_change(
+            kind=self.name,
+            address=address,
+            key=key,
+            before=before,
+            after={**before, "certified": want},
+            calls=[call],
+            destructive=0 if want else 1,
+            action=Action.UPDATE,
+        )
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         return None

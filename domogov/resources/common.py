@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from domogov.core.changes import Action, ApiCall, Change
@@ -68,8 +68,8 @@ def make_change(
     kind: str,
     address: str,
     key: dict[str, Any],
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
     calls: list[ApiCall],
     depends_on: Iterable[str] = (),
     destructive: int = 0,
@@ -92,8 +92,8 @@ def make_change(
         kind=kind,
         action=action,
         key=key,
-        before=before,
-        after=after,
+        before=None if before is None else dict(before),
+        after=None if after is None else dict(after),
         diffs=diffs,
         calls=calls,
         depends_on=sorted(set(depends_on)),
@@ -106,7 +106,7 @@ def delete_change(
     kind: str,
     address: str,
     key: dict[str, Any],
-    before: dict[str, Any],
+    before: Mapping[str, Any],
     calls: list[ApiCall],
     *,
     pruned: bool = False,
@@ -118,7 +118,7 @@ def delete_change(
         kind=kind,
         action=Action.DELETE,
         key=key,
-        before=before,
+        before=dict(before),
         after=None,
         diffs=diff_objects(before, None),
         calls=calls,

@@ -16,11 +16,14 @@ The owner (``OWNER``) is never a grant: it is neither compared nor revoked.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any, ClassVar, TypedDict
+
+from pydantic import BaseModel, Field, StrictStr, model_validator
 
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
+from domogov.resources.base import KindBase
 from domogov.resources.common import (
     ensure_absent,
     enum_value,
@@ -30,6 +33,17 @@ from domogov.resources.common import (
     mode_of,
 )
 from domogov.resources.context import LiveContext
+from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
+from domogov.spec.types import (
+    Access,
+    Collection,
+    DatasetId,
+    Email,
+    Ensure,
+    EnsureState,
+    Name,
+    managed_input,
+)
 
 DATASOURCES = "/api/data/v3/datasources"
 
@@ -38,22 +52,66 @@ def grant_label(principal: str, level: str) -> str:
     return f"{principal} {level}"
 
 
-class DatasetShareKind:
+class Grant(BaseModel):
+    """One dataset permission: a user or a group, and an access level."""
+
+    model_config = SPEC_CONFIG
+    one_of: ClassVar[tuple[str, ...]] = ("user", "group")
+
+    user: Email | None = Field(None, description="Email of the user granted access.")
+    group: Name | None = Field(None, description="Name of the group granted access.")
+    access: Access = Field(description="CO_OWNER, CAN_EDIT, CAN_SHARE or CAN_VIEW.")
+
+    @model_validator(mode="after")
+    def _one_principal(self) -> Grant:
+        exactly_one(self, "a grant")
+        return self
+
+
+class GrantCollection(Collection[Grant]):
+    """A list of grants, or ``{mode, items}``."""
+
+
+class DatasetShareSpec(Spec):
+    """Who may use a dataset; identity is ``dataset``. The owner is never changed."""
+
+    kind: ClassVar[str] = "dataset_share"
+
+    dataset: DatasetId = Field(description="Dataset id (a UUID); the identity key.")
+    name: StrictStr | None = Field(
+        None, description="Expected dataset name; plan warns when the live name differs."
+    )
+    grants: Annotated[GrantCollection | None, managed_input(GrantCollection)] = Field(
+        None, description="Grants to users and groups. Omitted: unmanaged. OWNER is not a grant."
+    )
+    ensure: EnsureState = Field(
+        Ensure.PRESENT, description="present (default); absent revokes every listed grant."
+    )
+
+    def identity_key(self) -> str:
+        return self.dataset
+
+
+class DatasetShareLive(TypedDict):
+    """A live dataset's permissions: ``principal LEVEL`` grants, sorted; the owner apart."""
+
+    dataset: str
+    name: str | None
+    owner: str | None
+    grants: list[str]
+
+
+class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
     """The ``dataset_share`` kind."""
 
     name = "dataset_share"
     section = "dataset_shares"
+    spec_model = DatasetShareSpec
+    identity_fields = ("dataset", "name")
+    plural = "dataset shares"
+    section_doc = "Dataset permissions granted to users and groups."
 
-    def address_of(self, spec: Any) -> str:
-        return f"dataset_share.{spec.dataset}"
-
-    def key_of(self, spec: Any) -> dict[str, Any]:
-        key: dict[str, Any] = {"dataset": spec.dataset}
-        if getattr(spec, "name", None):
-            key["name"] = spec.name
-        return key
-
-    async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> dict[str, Any] | None:
+    async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> DatasetShareLive | None:
         dataset = key["dataset"]
         try:
             perms, meta = await asyncio.gather(
@@ -81,7 +139,7 @@ class DatasetShareKind:
 
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    ) -> dict[str, DatasetShareLive]:
         results = await map_limited(lambda k: self._read(ctx, k), keys, ctx.parallelism)
         return {
             f"dataset_share.{k['dataset']}": r
@@ -89,22 +147,7 @@ class DatasetShareKind:
             if r is not None
         }
 
-    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
-        return {}  # datasets are never deleted by domogov; undeclared datasets are unmanaged
-
-    def plan(
-        self,
-        ctx: LiveContext,
-        desired: list[Any],
-        live: dict[str, dict[str, Any]],
-        prunable: dict[str, dict[str, Any]],
-    ) -> list[Change]:
-        changes = []
-        for index, spec in enumerate(desired):
-            change = self._plan_one(ctx, spec, live.get(self.address_of(spec)), index)
-            if change is not None:
-                changes.append(change)
-        return changes
+    # No fetch_prunable: datasets are never deleted by domogov; undeclared ones are unmanaged.
 
     def _desired_grants(self, ctx: LiveContext, spec: Any, label: str) -> dict[str, str]:
         wanted: dict[str, str] = {}
@@ -118,8 +161,8 @@ class DatasetShareKind:
             ctx.principal_id(principal, spec, ("grants", i), f"{label}.grants[{i}]")
         return wanted
 
-    def _plan_one(
-        self, ctx: LiveContext, spec: Any, before: dict[str, Any] | None, index: int
+    def plan_one(
+        self, ctx: LiveContext, spec: DatasetShareSpec, before: DatasetShareLive | None, index: int
     ) -> Change | None:
         address, key = self.address_of(spec), self.key_of(spec)
         label = f"dataset_shares[{index}]"

@@ -16,11 +16,14 @@ no per-object requests.  Membership and ownership changes of one group are one
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, ClassVar, TypedDict
+
+from pydantic import Field, StrictStr
 
 from domogov.core.address import placeholder
 from domogov.core.changes import ApiCall, Change
+from domogov.resources.base import KindBase
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -30,32 +33,76 @@ from domogov.resources.common import (
     items,
     make_change,
     merged,
-    pinned_key,
 )
 from domogov.resources.context import UNMANAGEABLE_GROUP_TYPES, LiveContext
+from domogov.spec.base import ENSURE_DOC, PINNED_DOC, Spec
+from domogov.spec.types import (
+    EmailCollection,
+    Ensure,
+    EnsureState,
+    Name,
+    PositiveInt,
+    managed_input,
+)
+from domogov.spec.types import GroupKind as GroupTypeName
 
 GROUPS_PATH = "/api/content/v2/groups"
 ACCESS_PATH = "/api/content/v2/groups/access"
 
 
-class GroupKind:
+class GroupSpec(Spec):
+    """A Domo group; identity is ``name`` (or the pinned ``id``)."""
+
+    kind: ClassVar[str] = "group"
+    names_fold_case: ClassVar[bool] = True
+
+    name: Name = Field(description="Group name; the identity key.")
+    id: PositiveInt | None = Field(None, description=PINNED_DOC)
+    description: StrictStr | None = Field(
+        None, description="Group description; omit to leave it unmanaged."
+    )
+    type: GroupTypeName | None = Field(
+        None, description="open or closed; omit to leave it unmanaged."
+    )
+    members: Annotated[EmailCollection | None, managed_input(EmailCollection)] = Field(
+        None, description="Member emails. Omitted: unmanaged; a list: exactly these; [] none."
+    )
+    owners: Annotated[EmailCollection | None, managed_input(EmailCollection)] = Field(
+        None, description="Owner emails. Omitted: unmanaged. A group keeps at least one owner."
+    )
+    ensure: EnsureState = Field(Ensure.PRESENT, description=ENSURE_DOC)
+
+    def identity_key(self) -> str:
+        return self.name
+
+
+class GroupLive(TypedDict):
+    """A live group as plans compare it: members and owners as sorted emails."""
+
+    id: int
+    name: str
+    description: str
+    type: str | None
+    members: list[str]
+    owners: list[str]
+
+
+class GroupKind(KindBase[GroupSpec, GroupLive]):
     """The ``group`` kind."""
 
     name = "group"
     section = "groups"
-
-    def address_of(self, spec: Any) -> str:
-        return f"group.{spec.name}"
-
-    def key_of(self, spec: Any) -> dict[str, Any]:
-        return pinned_key(spec, "name")
+    spec_model = GroupSpec
+    identity_fields = ("name", "id")
+    plural = "groups"
+    section_doc = "Domo groups and their members/owners."
 
     def _live(self, ctx: LiveContext, key: dict[str, Any]) -> dict[str, Any] | None:
         if key.get("id") is not None:
             return ctx.groups_by_id.get(int(key["id"]))
         return ctx.groups_by_name.get(key["name"])
 
-    def normalise(self, ctx: LiveContext, group: dict[str, Any]) -> dict[str, Any]:
+    def normalise(self, ctx: LiveContext, group: dict[str, Any]) -> GroupLive:
         email_of = email_lookup(ctx)
         return {
             "id": group["id"],
@@ -66,20 +113,18 @@ class GroupKind:
             "owners": sorted(map(email_of, group["owners"])),
         }
 
-    async def fetch(
-        self, ctx: LiveContext, keys: list[dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    async def fetch(self, ctx: LiveContext, keys: list[dict[str, Any]]) -> dict[str, GroupLive]:
         await ctx.ready()
-        out = {}
+        out: dict[str, GroupLive] = {}
         for key in keys:
             group = self._live(ctx, key)
             if group is not None:
                 out[f"group.{key['name']}"] = self.normalise(ctx, group)
         return out
 
-    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
+    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, GroupLive]:
         await ctx.ready()
-        out = {}
+        out: dict[str, GroupLive] = {}
         for name, group in ctx.groups_by_name.items():
             if group.get("type") in UNMANAGEABLE_GROUP_TYPES:
                 continue
@@ -89,37 +134,21 @@ class GroupKind:
                 out[f"group.{name}"] = self.normalise(ctx, group)
         return out
 
-    def plan(
-        self,
-        ctx: LiveContext,
-        desired: list[Any],
-        live: dict[str, dict[str, Any]],
-        prunable: dict[str, dict[str, Any]],
-    ) -> list[Change]:
-        changes: list[Change] = []
-        declared: set[str] = set()
-        for index, spec in enumerate(desired):
-            address = self.address_of(spec)
-            declared.add(address)
-            before = live.get(address)
-            if before is not None:
-                declared.add(f"group.{before['name']}")
-            change = self._plan_one(ctx, spec, before, index)
-            if change is not None:
-                changes.append(change)
-        for address, before in sorted(prunable.items()):
-            if address not in declared:
-                changes.append(self._delete(before, address, {"name": before["name"]}, pruned=True))
-        return changes
+    def declares(self, before: GroupLive | None) -> list[str]:
+        # A group found by its pinned id under another live name is declared under both.
+        return [f"group.{before['name']}"] if before is not None else []
+
+    def prune(self, ctx: LiveContext, address: str, before: GroupLive) -> Change:
+        return self._delete(before, address, {"name": before["name"]}, pruned=True)
 
     def _delete(
-        self, before: dict[str, Any], address: str, key: dict[str, Any], pruned: bool = False
+        self, before: GroupLive, address: str, key: dict[str, Any], pruned: bool = False
     ) -> Change:
         call = ApiCall("DELETE", GROUPS_PATH, body=[before["id"]])
         return delete_change(self.name, address, key, before, [call], pruned=pruned)
 
-    def _plan_one(
-        self, ctx: LiveContext, spec: Any, before: dict[str, Any] | None, index: int
+    def plan_one(
+        self, ctx: LiveContext, spec: GroupSpec, before: GroupLive | None, index: int
     ) -> Change | None:
         address, key = self.address_of(spec), self.key_of(spec)
         label = f"groups[{index}]"
@@ -129,7 +158,11 @@ class GroupKind:
         if ensure_absent(spec):
             return self._delete(before, address, key) if before else None
         unmanageable = before is not None and before.get("type") in UNMANAGEABLE_GROUP_TYPES
-        if unmanageable and (spec.members is not None or spec.owners is not None):
+        if (
+            before is not None
+            and unmanageable
+            and (spec.members is not None or spec.owners is not None)
+        ):
             ctx.problem(
                 spec,
                 ("members",),
@@ -266,7 +299,7 @@ def email_lookup(ctx: LiveContext) -> Callable[[Any], str]:
     return lookup
 
 
-def _pick(value: Any, before: dict[str, Any] | None, field: str, default: Any) -> Any:
+def _pick(value: Any, before: Mapping[str, Any] | None, field: str, default: Any) -> Any:
     """A scalar the manifest omits is unmanaged: keep the live value (or the default on create)."""
     if value is not None:
         return value

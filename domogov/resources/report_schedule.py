@@ -18,11 +18,15 @@ recipient count.  ``PUT`` replaces the whole schedule, so an update sends every 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from domogov.core.address import placeholders_in
 from domogov.core.changes import ApiCall, Change
 from domogov.errors import NotFoundError
+from domogov.resources.base import KindBase
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -33,9 +37,26 @@ from domogov.resources.common import (
     make_change,
     map_limited,
     merged,
-    pinned_key,
 )
 from domogov.resources.context import LiveContext, as_int
+from domogov.spec.base import PINNED_DOC, SPEC_CONFIG, Spec, exactly_one
+from domogov.spec.types import (
+    Collection,
+    Email,
+    Ensure,
+    EnsureState,
+    Frequency,
+    FrequencyName,
+    Name,
+    PositiveInt,
+    Time,
+    Timezone,
+    Weekday,
+    describe,
+    fail,
+    managed_input,
+    show,
+)
 
 SCHEDULES = "/api/content/v1/reportschedules"
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -50,17 +71,119 @@ def recipient_label(spec: Any) -> str:
     return f"user:{str(spec.user).lower()}"
 
 
-class ReportScheduleKind:
+class Recipient(BaseModel):
+    """Who receives a scheduled report: a user, a group, or an outside email address."""
+
+    model_config = SPEC_CONFIG
+    one_of: ClassVar[tuple[str, ...]] = ("user", "group", "email")
+
+    user: Email | None = Field(None, description="Email of a Domo user.")
+    group: Name | None = Field(None, description="Name of a Domo group.")
+    email: Email | None = Field(None, description="An email address outside Domo.")
+
+    @model_validator(mode="after")
+    def _one_recipient(self) -> Recipient:
+        exactly_one(self, "a recipient")
+        return self
+
+
+class RecipientCollection(Collection[Recipient]):
+    """A list of recipients, or ``{mode, items}``."""
+
+
+class Schedule(BaseModel):
+    """When a report is sent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    frequency: FrequencyName = Field(description="DAILY, WEEKLY or MONTHLY.")
+    days: tuple[Weekday | PositiveInt, ...] = Field(
+        (),
+        description="WEEKLY: weekday names (MON..SUN). MONTHLY: day numbers 1-31. DAILY: none.",
+    )
+    at: Time = Field(description='Time of day, "HH:MM" on a 24-hour clock (quote it).')
+    timezone: Timezone = Field(description="IANA time zone, like America/New_York.")
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _days(cls, value: Any, info: Any) -> Any:
+        if value is None:
+            return ()
+        if not isinstance(value, list | tuple):
+            fail(f"expected a list of days, got {describe(value)}")
+        frequency = info.data.get("frequency")
+        if frequency is None:
+            return ()  # the frequency is wrong already; days are checked once it is fixed
+        for i, day in enumerate(value):
+            if frequency is Frequency.WEEKLY and day not in list(Weekday):
+                valid = ", ".join(Weekday)
+                fail(f"unknown weekday {show(day)}; valid: {valid}", index=i)
+            is_int = isinstance(day, int) and not isinstance(day, bool)
+            if frequency is Frequency.MONTHLY and not (is_int and 1 <= day <= 31):
+                fail(f"{show(day)} is not a day of the month (1-31)", index=i)
+        if frequency is Frequency.DAILY and value:
+            fail("DAILY schedules take no days; remove 'days'")
+        # Sorted and without repeats, so that equal schedules compare equal.
+        order = {d: i for i, d in enumerate(Weekday)}
+        return sorted(set(value), key=lambda d: (order.get(d, 99), d if isinstance(d, int) else 0))
+
+    @model_validator(mode="after")
+    def _days_needed(self) -> Schedule:
+        if self.frequency is not Frequency.DAILY and not self.days:
+            fail(f"{self.frequency.value} schedules need at least one day in 'days'")
+        return self
+
+
+class ReportScheduleSpec(Spec):
+    """A scheduled report of a page; identity is ``title`` (or the pinned ``id``)."""
+
+    kind: ClassVar[str] = "report_schedule"
+    names_fold_case: ClassVar[bool] = True
+
+    required_when_present = ("page", "schedule")
+
+    title: Name = Field(description="Schedule title; the identity key.")
+    id: PositiveInt | None = Field(None, description=PINNED_DOC)
+    page: PositiveInt | None = Field(None, description="Id of the page the report shows.")
+    view: PositiveInt | None = Field(
+        None, description="Id of a saved view of the page; omit for none."
+    )
+    schedule: Schedule | None = Field(None, description="When the report is sent.")
+    enabled: StrictBool = Field(True, description="Whether the schedule runs (default true).")
+    attachment: StrictBool = Field(
+        False, description="Attach the report as a file (default false)."
+    )
+    recipients: Annotated[RecipientCollection | None, managed_input(RecipientCollection)] = Field(
+        None, description="Users, groups and outside emails. Omitted: unmanaged."
+    )
+    ensure: EnsureState = Field(Ensure.PRESENT, description="present (default); absent deletes it.")
+
+    def identity_key(self) -> str:
+        return self.title
+
+
+class ReportScheduleLive(TypedDict):
+    """A live schedule as plans compare it: its times, flags and recipients as labels."""
+
+    id: int | None
+    title: str | None
+    page: int | None
+    view: int | None
+    schedule: dict[str, Any]
+    enabled: bool
+    attachment: bool
+    recipients: list[str]
+
+
+class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
     """The ``report_schedule`` kind."""
 
     name = "report_schedule"
     section = "report_schedules"
-
-    def address_of(self, spec: Any) -> str:
-        return f"report_schedule.{spec.title}"
-
-    def key_of(self, spec: Any) -> dict[str, Any]:
-        return pinned_key(spec, "title")
+    spec_model = ReportScheduleSpec
+    identity_fields = ("title", "id")
+    plural = "report schedules"
+    section_doc = "Scheduled reports of pages and their recipients."
 
     async def list_rows(self, ctx: LiveContext) -> list[dict[str, Any]]:
         if "schedule_rows" not in ctx.cache:
@@ -73,9 +196,10 @@ class ReportScheduleKind:
                     params={"orderBy": "title", "isAscending": "true"},
                 )
             )
-        return await ctx.cache["schedule_rows"]
+        rows: list[dict[str, Any]] = await ctx.cache["schedule_rows"]
+        return rows
 
-    def normalise(self, ctx: LiveContext, raw: dict[str, Any]) -> dict[str, Any]:
+    def normalise(self, ctx: LiveContext, raw: dict[str, Any]) -> ReportScheduleLive:
         sched = raw.get("schedule") or {}
         frequency = str(sched.get("frequency") or "").upper()
         days_raw = [d.strip() for d in str(sched.get("daysToRun") or "").split(",") if d.strip()]
@@ -110,7 +234,7 @@ class ReportScheduleKind:
             "recipients": sorted(recipients),
         }
 
-    async def _get(self, ctx: LiveContext, sid: int) -> dict[str, Any] | None:
+    async def _get(self, ctx: LiveContext, sid: int) -> ReportScheduleLive | None:
         try:
             raw = await ctx.client.get(f"{SCHEDULES}/{sid}")
         except NotFoundError:
@@ -125,10 +249,10 @@ class ReportScheduleKind:
 
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    ) -> dict[str, ReportScheduleLive]:
         rows = await self.list_rows(ctx)
         wanted: list[tuple[str, int]] = []
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[str, ReportScheduleLive] = {}
         for key in keys:
             found = self._match(rows, key)
             if key.get("pruned"):
@@ -151,8 +275,8 @@ class ReportScheduleKind:
         out.update({a: r for (a, _), r in zip(wanted, results, strict=True) if r is not None})
         return out
 
-    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
-        out = {}
+    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, ReportScheduleLive]:
+        out: dict[str, ReportScheduleLive] = {}
         rows = await self.list_rows(ctx)
         await ctx.ready()
         for row in rows:
@@ -167,10 +291,12 @@ class ReportScheduleKind:
     def plan(
         self,
         ctx: LiveContext,
-        desired: list[Any],
-        live: dict[str, dict[str, Any]],
-        prunable: dict[str, dict[str, Any]],
+        desired: list[ReportScheduleSpec],
+        live: Mapping[str, ReportScheduleLive],
+        prunable: Mapping[str, ReportScheduleLive],
     ) -> list[Change]:
+        # Not the shared loop: undeclared schedules are pruned by id, and two of them may
+        # share a title.
         changes: list[Change] = []
         declared_ids = {b["id"] for b in live.values()}
         declared = set()
@@ -180,7 +306,7 @@ class ReportScheduleKind:
             declared.add(address)
             if spec.title in ambiguous:
                 continue
-            change = self._plan_one(ctx, spec, live.get(address), index)
+            change = self.plan_one(ctx, spec, live.get(address), index)
             if change is not None:
                 changes.append(change)
         used = {c.address for c in changes}
@@ -195,8 +321,12 @@ class ReportScheduleKind:
             changes.append(delete_change(self.name, address, key, before, [call], pruned=True))
         return changes
 
-    def _plan_one(
-        self, ctx: LiveContext, spec: Any, before: dict[str, Any] | None, index: int
+    def plan_one(
+        self,
+        ctx: LiveContext,
+        spec: ReportScheduleSpec,
+        before: ReportScheduleLive | None,
+        index: int,
     ) -> Change | None:
         address, key = self.address_of(spec), self.key_of(spec)
         label = f"report_schedules[{index}]"
@@ -209,12 +339,14 @@ class ReportScheduleKind:
         for i, principal in enumerate(wanted):
             ctx.principal_id(principal, spec, ("recipients", i), f"{label}.recipients[{i}]")
         sched = spec.schedule
+        assert sched is not None  # required unless ensure: absent (the model checks)
+        prior: Mapping[str, Any] = before or {}
         frequency = str(enum_value(sched.frequency))
         days = [enum_value(d) for d in (sched.days or [])]
-        after = {
+        after: dict[str, Any] = {
             "title": spec.title,
             "page": spec.page,
-            "view": spec.view if spec.view is not None else (before or {}).get("view"),
+            "view": spec.view if spec.view is not None else prior.get("view"),
             "schedule": {
                 "frequency": frequency,
                 "days": days,
@@ -223,7 +355,7 @@ class ReportScheduleKind:
             },
             "enabled": spec.enabled if spec.enabled is not None else True,
             "attachment": bool(spec.attachment),
-            "recipients": merged((before or {}).get("recipients", []), spec.recipients, wanted),
+            "recipients": merged(prior.get("recipients", []), spec.recipients, wanted),
         }
         if before is not None:
             after = {"id": before["id"], **after}
@@ -234,7 +366,7 @@ class ReportScheduleKind:
             call = ApiCall("POST", SCHEDULES, body=body, idempotent=False, produces=address)
         else:
             call = ApiCall("PUT", f"{SCHEDULES}/{before['id']}", body=body)
-        removed = len(set((before or {}).get("recipients", [])) - set(after["recipients"]))
+        removed = len(set(prior.get("recipients", [])) - set(after["recipients"]))
         return make_change(
             kind=self.name,
             address=address,

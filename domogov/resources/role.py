@@ -16,11 +16,14 @@ role takes them.  Domo documents no call to change an existing role's name or de
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any, ClassVar, TypedDict
+
+from pydantic import Field, StrictStr
 
 from domogov.core.address import placeholder
 from domogov.core.changes import ApiCall, Change
 from domogov.errors import GuardError
+from domogov.resources.base import KindBase
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -32,6 +35,16 @@ from domogov.resources.common import (
     pinned_key,
 )
 from domogov.resources.context import ROLES_PATH, LiveContext, as_int
+from domogov.spec.base import ENSURE_DOC, PINNED_DOC, Spec
+from domogov.spec.types import (
+    EmailCollection,
+    Ensure,
+    EnsureState,
+    Name,
+    NameCollection,
+    PositiveInt,
+    managed_input,
+)
 
 AUTHORITIES_PATH = "/api/authorization/v1/authorities"
 
@@ -44,14 +57,53 @@ def users_path(role_id: Any) -> str:
     return f"{ROLES_PATH}/{role_id}/users"
 
 
-class RoleKind:
+class RoleSpec(Spec):
+    """A Domo role; identity is ``name`` (or the pinned ``id``)."""
+
+    kind: ClassVar[str] = "role"
+    names_fold_case: ClassVar[bool] = True
+
+    name: Name = Field(description="Role name; the identity key.")
+    id: PositiveInt | None = Field(None, description=PINNED_DOC)
+    description: StrictStr | None = Field(
+        None, description="Role description; omit to leave it unmanaged."
+    )
+    from_role: Name | None = Field(
+        None, description="Role whose authorities a new role starts from; used only at creation."
+    )
+    authorities: Annotated[NameCollection | None, managed_input(NameCollection)] = Field(
+        None, description="Authority names (dataset.manage, ...). Omitted: unmanaged."
+    )
+    users: Annotated[EmailCollection | None, managed_input(EmailCollection)] = Field(
+        None,
+        description="Users holding this role (a user holds exactly one role). Omitted: "
+        "unmanaged; users dropped from the list move to the project's default_role.",
+    )
+    ensure: EnsureState = Field(Ensure.PRESENT, description=ENSURE_DOC)
+
+    def identity_key(self) -> str:
+        return self.name
+
+
+class RoleLive(TypedDict):
+    """A live role: authorities by name, holders by email (``user-id:N`` without one)."""
+
+    id: int
+    name: str
+    description: str
+    authorities: list[str]
+    users: list[str]
+
+
+class RoleKind(KindBase[RoleSpec, RoleLive]):
     """The ``role`` kind."""
 
     name = "role"
     section = "roles"
-
-    def address_of(self, spec: Any) -> str:
-        return f"role.{spec.name}"
+    spec_model = RoleSpec
+    identity_fields = ("name", "id")
+    plural = "roles"
+    section_doc = "Roles: authorities and the users holding them."
 
     def key_of(self, spec: Any) -> dict[str, Any]:
         key = pinned_key(spec, "name")
@@ -90,7 +142,7 @@ class RoleKind:
         # Answers [] for an unknown role id instead of 404 (Domo quirk).
         return sorted({str(a) for a in await ctx.client.get(authorities_path(role_id)) or []})
 
-    async def _read_role(self, ctx: LiveContext, role: dict[str, Any]) -> dict[str, Any]:
+    async def _read_role(self, ctx: LiveContext, role: dict[str, Any]) -> RoleLive:
         # Who holds a role is in the users list already read (each user's roleId), so a role
         # costs no read of its own beyond the shared authorities catalogue.
         await ctx.ready()
@@ -103,9 +155,7 @@ class RoleKind:
             "users": sorted(set(emails)),
         }
 
-    async def fetch(
-        self, ctx: LiveContext, keys: list[dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    async def fetch(self, ctx: LiveContext, keys: list[dict[str, Any]]) -> dict[str, RoleLive]:
         await ctx.ready()
         found: list[tuple[str, dict[str, Any]]] = []
         templates: dict[str, dict[str, Any]] = {}
@@ -121,7 +171,7 @@ class RoleKind:
         }
         return {address: result for (address, _), result in zip(found, results, strict=True)}
 
-    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, dict[str, Any]]:
+    async def fetch_prunable(self, ctx: LiveContext) -> dict[str, RoleLive]:
         await ctx.ready()
         roles = [
             r
@@ -133,31 +183,27 @@ class RoleKind:
         results = await asyncio.gather(*(self._read_role(ctx, r) for r in roles))
         return {f"role.{r['name']}": r for r in results}
 
-    def plan(
-        self,
-        ctx: LiveContext,
-        desired: list[Any],
-        live: dict[str, dict[str, Any]],
-        prunable: dict[str, dict[str, Any]],
-    ) -> list[Change]:
+    def prepare(self, ctx: LiveContext, desired: list[RoleSpec]) -> None:
+        # Users some declared role takes: a user dropped from one role and listed in another
+        # moves there, not to default_role.
         claimed: dict[str, str] = {}
         for spec in desired:
-            if not ensure_absent(spec):
+            if spec.present:
                 for email in items(spec.users):
                     claimed[email] = spec.name
-        changes: list[Change] = []
-        declared: set[str] = set()
-        for index, spec in enumerate(desired):
-            address = self.address_of(spec)
-            declared.add(address)
-            before = live.get(address)
-            change = self._plan_one(ctx, spec, before, index, claimed)
-            if change is not None:
-                changes.append(change)
-        for address, before in sorted(prunable.items()):
-            if address not in declared:
-                changes.append(self._delete(ctx, None, before, address, claimed, pruned=True))
-        return changes
+        ctx.cache["role_claimed"] = claimed
+
+    def _claimed(self, ctx: LiveContext) -> dict[str, str]:
+        claimed: dict[str, str] = ctx.cache.get("role_claimed", {})
+        return claimed
+
+    def plan_one(
+        self, ctx: LiveContext, spec: RoleSpec, before: RoleLive | None, index: int
+    ) -> Change | None:
+        return self._plan_one(ctx, spec, before, index, self._claimed(ctx))
+
+    def prune(self, ctx: LiveContext, address: str, before: RoleLive) -> Change:
+        return self._delete(ctx, None, before, address, self._claimed(ctx), pruned=True)
 
     def _default_role(self, ctx: LiveContext, spec: Any, emails: list[str]) -> Any:
         default = getattr(ctx.project, "default_role", None)
@@ -192,7 +238,7 @@ class RoleKind:
         self,
         ctx: LiveContext,
         spec: Any,
-        before: dict[str, Any],
+        before: RoleLive,
         address: str,
         claimed: dict[str, str],
         pruned: bool = False,
@@ -209,8 +255,8 @@ class RoleKind:
     def _plan_one(
         self,
         ctx: LiveContext,
-        spec: Any,
-        before: dict[str, Any] | None,
+        spec: RoleSpec,
+        before: RoleLive | None,
         index: int,
         claimed: dict[str, str],
     ) -> Change | None:

@@ -370,13 +370,11 @@ def _unchanged(value: Any) -> Any:
     return value
 
 
-def managed(collection: type[Collection[Any]]) -> Any:
-    """The annotation of an optional collection field; its schema shows both spellings."""
+def managed_input(collection: type[Collection[Any]]) -> BeforeValidator:
+    """Metadata of an optional collection field, ``Annotated[X | None, managed_input(X)]``:
+    the field's schema shows both spellings (a list, or ``{mode, items}``)."""
     item = collection.item_type()
-    return Annotated[
-        collection | None,
-        BeforeValidator(_unchanged, json_schema_input_type=list[item] | collection | None),
-    ]
+    return BeforeValidator(_unchanged, json_schema_input_type=list[item] | collection | None)  # type: ignore[valid-type]
 
 
 class EmailCollection(Collection[Email]):

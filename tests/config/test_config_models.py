@@ -5,26 +5,21 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from domogov.config import (
+from domogov.config import ProjectSpec, address
+from domogov.resources.alert import AlertSpec, Subscriber
+from domogov.resources.certification import CertificationSpec
+from domogov.resources.dataset_share import DatasetShareSpec, Grant
+from domogov.resources.group import GroupSpec
+from domogov.resources.report_schedule import Recipient, ReportScheduleSpec, Schedule
+from domogov.resources.role import RoleSpec
+from domogov.spec.types import (
     AccessLevel,
-    AlertSpec,
-    CertificationSpec,
     Collection,
     CollectionMode,
-    DatasetShareSpec,
-    Grant,
-    GroupSpec,
-    ProjectSpec,
-    Recipient,
-    ReportScheduleSpec,
-    RoleSpec,
-    Schedule,
-    Subscriber,
+    EmailCollection,
     Weekday,
-    address,
     normalise_email,
 )
-from domogov.config.types import EmailCollection
 
 UUID = "58b3775b-ab03-4f54-9052-a3c5f7cbf426"
 WEEKLY = {"frequency": "WEEKLY", "days": ["MON"], "at": "08:00", "timezone": "UTC"}

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from domogov.config import KINDS, SECTIONS, AccessLevel, load_config
+from domogov.config import KINDS, SECTIONS, load_config
 from domogov.errors import ConfigError
+from domogov.spec.types import AccessLevel
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

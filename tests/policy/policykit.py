@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from domogov.config import Config, load_config
+from domogov.config import Config
 from domogov.core.changes import Action, Change, Plan
 from domogov.errors import ConfigError
+from domogov.policy import load_checked
 
 SALES = "58b3775b-ab03-4f54-9052-a3c5f7cbf426"
 LEDGER = "9f1c2e4a-7b3d-4c5e-8a6f-1d2e3b4c5a6f"
@@ -28,13 +29,13 @@ def write(root: Path, files: dict[str, str]) -> str:
 
 
 def load(root: Path, files: dict[str, str]) -> Config:
-    return load_config(write(root, files))
+    return load_checked(write(root, files))
 
 
 def errors(root: Path, files: dict[str, str]) -> list[str]:
-    """The lines load_config reports (the test fails if the directory loads cleanly)."""
+    """The lines load_checked reports (manifest loading, then policies) (the test fails if the directory loads cleanly)."""
     with pytest.raises(ConfigError) as info:
-        load_config(write(root, files))
+        load_checked(write(root, files))
     return [str(i) for i in info.value.issues]
 
 

@@ -1,0 +1,44 @@
+"""KindBase: the engine's ResourceKind bound to the LiveContext, plus the hooks that export,
+drift and access impact call. Every kind module subclasses it; nothing outside a kind's
+module knows the kind by name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Generic
+
+from domogov.core.changes import Change
+from domogov.core.kind import LiveT, ResourceKind, SpecT
+from domogov.resources.context import LiveContext
+
+if TYPE_CHECKING:
+    from domogov.resources.export_api import ExportSession
+    from domogov.resources.impact import ImpactView
+
+#: An activity-log object: ``(objectType, objectId)``; ``"*"`` as the id matches any row
+#: of that type that mentions the object (role assignments are logged on the user).
+ActivityKey = tuple[str, str]
+
+
+class KindBase(ResourceKind[SpecT, LiveT, LiveContext], Generic[SpecT, LiveT]):
+    """A kind reading through a LiveContext; the optional hooks do nothing by default."""
+
+    #: Words for the section in progress lines and export notes: ``report schedules``.
+    plural: str = ""
+    #: What the section holds, for the JSON Schema and editors.
+    section_doc: str = ""
+
+    async def export(self, ctx: LiveContext, session: ExportSession) -> None:
+        """Write every live object of this kind as manifest entries (``domogov export``)."""
+
+    def activity_keys(self, change: Change) -> list[ActivityKey]:
+        """The activity-log objects that record changes to this change's object (drift)."""
+        return []
+
+    def own_activity(self, row: Mapping[str, Any]) -> bool:
+        """Whether an activity row is about the object itself (not a related user)."""
+        return True
+
+    async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
+        """This kind's share of the plan's access impact: who gains or loses what."""
+        return []
