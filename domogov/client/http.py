@@ -1,10 +1,18 @@
-"""DomoClient: async httpx client with auth, base URL rules, retries, limits and pagination."""
+"""DomoClient: async httpx client with auth, base URL rules, retries, limits and pagination.
+
+Every request goes through httpx's public API (``AsyncClient.build_request`` / ``send``), so
+proxies (HTTPS_PROXY/ALL_PROXY/NO_PROXY), CA settings and event hooks are exactly httpx's.
+Before it is sent, a request holds a slot of the run's AdjustableLimiter (in-flight bound
+that halves on a rate limit and recovers), a token of the optional client-side rate limit
+(aiolimiter), and passes the run's SharedPause (closed for Retry-After after a rate limit).
+Retries are tenacity's (``policy.py``); a host that does not resolve, a refused TLS
+handshake and a 401 fail at once.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json as jsonlib
-import logging
 import time
 from collections import Counter
 from importlib import metadata
@@ -14,27 +22,23 @@ import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import RetryCallState
 
-from domogov.errors import ApiError, ResponseFormatError, UsageError
+from domogov.errors import ApiError, RateLimitedError, ResponseFormatError, UsageError
 
 from .baseurl import resolve_base_url
-from .policy import REDACTION, RetryPolicy, Sleep, install_redaction, redact
+from .limiter import AdjustableLimiter
+from .paging import PageStyle, read_pages
+from .pause import Clock, SharedPause
+from .policy import MAX_RETRY_AFTER, REDACTION, RetryPolicy, Sleep, redact
 from .responses import Call, decode, transport_error
 from .shapes import ShapeError, check_answer
-from .transport import use_asyncio_backend
+from .wirelog import log, log_outcome, log_request_body, log_response_body
 
-__all__ = ["DomoClient", "resolve_base_url"]
+__all__ = ["ME_PATH", "DomoClient", "resolve_base_url"]
 
 TOKEN_HEADER = "X-DOMO-Developer-Token"
-DEBUG_BODY_CHARS = 2_000
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-log = logging.getLogger("domogov.http")
-
-# httpx/httpcore at DEBUG describe connections and requests; keep them quiet so a -vv run
-# never prints transport internals, and scrub whatever they do log.
-for _name in ("httpx", "httpcore"):
-    logging.getLogger(_name).setLevel(logging.WARNING)
-install_redaction("domogov", "domogov.http", "httpx", "httpcore")
+#: The token's own user: readable by any valid token, so the cheapest proof that it works.
+ME_PATH = "/api/content/v2/users/me"
 
 
 def _version() -> str:
@@ -45,10 +49,6 @@ def _version() -> str:
 
 
 USER_AGENT = f"domogov/{_version()}"
-
-
-def _clip(text: str, limit: int = DEBUG_BODY_CHARS) -> str:
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} chars)"
 
 
 def _check_token(token: str) -> None:
@@ -66,29 +66,20 @@ def _check_token(token: str) -> None:
         )
 
 
-def _transport_for(client: httpx.AsyncClient, url: str) -> httpx.AsyncBaseTransport | None:
-    """The transport ``client`` would send to ``url`` through: its pool, or the proxy that
-    HTTPS_PROXY/ALL_PROXY/NO_PROXY choose for that host. None if httpx no longer says.
-
-    Every request goes to this one origin, so requests are handed to that transport
-    directly: the client's own layers (URL merging, the cookie jar, the auth and redirect
-    loops) were a fifth of each request's CPU and do nothing here: Domo's API is
-    authenticated by a header, no cookie is wanted, and redirects are refused anyway.
-    """
-    pick = getattr(client, "_transport_for_url", None)
-    if not callable(pick):
-        return None
-    transport = pick(httpx.URL(url))
-    return transport if isinstance(transport, httpx.AsyncBaseTransport) else None
-
-
 class DomoClient:
     """Async client for Domo's product API.
 
-    Every request goes through a concurrency bound (``max_concurrency`` in flight), an
-    optional client-side rate limit (``rate_limit`` requests per second) and the retry
-    policy. ``stats`` counts requests sent by ``"METHOD /path"``; ``retries`` counts retries.
-    ``sleep`` replaces the backoff sleep (tests pass a recorder).
+    Every request goes through the run's concurrency limiter (``max_concurrency`` in flight
+    at most; halved on each rate-limit signal, raised by one after ``recover_after``
+    successes), an optional client-side rate limit (``rate_limit`` requests per second), the
+    shared rate-limit pause (Retry-After honoured up to ``max_retry_after`` seconds) and the
+    retry policy.
+
+    Counters: ``stats`` (requests sent by ``"METHOD /path"``), ``retries``,
+    ``rate_limited`` (rate-limit answers seen), ``paused_seconds`` (total shared pause),
+    ``concurrency`` (requests allowed in flight now); ``metrics()`` gives them as one dict.
+    ``sleep`` and ``clock`` replace asyncio.sleep and time.monotonic for the backoff and the
+    pause (tests pass a recorder or a fake clock).
     """
 
     def __init__(
@@ -103,8 +94,11 @@ class DomoClient:
         max_retries: int = 6,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
+        max_retry_after: float = MAX_RETRY_AFTER,
+        recover_after: int = 10,
         max_pages: int = 1_000,
         sleep: Sleep | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -117,14 +111,15 @@ class DomoClient:
         self._token = token
         self._secrets = (token,) if token else ()
         REDACTION.add_secret(token)
-        self.policy = RetryPolicy(max_retries, backoff_base, backoff_max, sleep)
+        self.policy = RetryPolicy(max_retries, backoff_base, backoff_max, sleep, max_retry_after)
         self.max_pages = max_pages
         self.stats: Counter[str] = Counter()
         self.retries = 0
         self.max_concurrency = max_concurrency
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self.limiter = AdjustableLimiter(max_concurrency, recover_after=recover_after)
+        self.pause = SharedPause(sleep=sleep, clock=clock)
         # One token per 1/rate s and no burst: Domo's limits are per minute and unforgiving.
-        self._limiter = AsyncLimiter(1, 1.0 / rate_limit) if rate_limit else None
+        self._rate = AsyncLimiter(1, 1.0 / rate_limit) if rate_limit else None
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if token:
             headers[TOKEN_HEADER] = token
@@ -139,11 +134,7 @@ class DomoClient:
             limits=limits,
             follow_redirects=False,  # a redirect would carry the token header to another host
         )
-        self._headers = headers
-        self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
-        self._transport = _transport_for(self._http, self.base_url)
-        if self._transport is not None:
-            use_asyncio_backend(self._transport)
+        self._host = httpx.URL(self.base_url).host
 
     def __repr__(self) -> str:
         return f"DomoClient(base_url={self.base_url!r})"
@@ -157,6 +148,49 @@ class DomoClient:
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self._http.aclose()
+
+    # -- counters -------------------------------------------------------------------------
+
+    @property
+    def rate_limited(self) -> int:
+        """Rate-limit answers (429, or 403 "API Rate limit reached.") seen so far."""
+        return self.pause.rate_limited
+
+    @property
+    def paused_seconds(self) -> float:
+        """Total seconds the run was paused by rate limits (overlapping pauses once)."""
+        return self.pause.paused_seconds
+
+    @property
+    def concurrency(self) -> int:
+        """Requests allowed in flight now (``max_concurrency`` until a rate limit)."""
+        return self.limiter.limit
+
+    def metrics(self) -> dict[str, int | float]:
+        """The counters, for a benchmark or a JSON report."""
+        return {
+            "requests": sum(self.stats.values()),
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "paused_seconds": round(self.paused_seconds, 3),
+            "concurrency": self.concurrency,
+            "max_concurrency": self.max_concurrency,
+        }
+
+    async def check_connection(self) -> dict[str, Any]:
+        """Read the token's own user (``GET /api/content/v2/users/me``) once; return it.
+
+        Meant to run before a fan-out: a host that does not resolve, a refused TLS handshake
+        or a refused token (401) raise their ApiError here, once, instead of from every
+        request of the fan-out. Transient failures (5xx, dropped connections, rate limits)
+        are retried as for any read.
+        """
+        me = await self.get(ME_PATH)
+        if not isinstance(me, dict) or "id" not in me:
+            raise self._format_error(
+                "GET", ME_PATH, "expected the token's user as an object with an id"
+            )
+        return me
 
     # -- requests -------------------------------------------------------------------------
 
@@ -218,71 +252,58 @@ class DomoClient:
     async def _send(
         self, call: Call, path: str, query: dict[str, Any], content: bytes | None
     ) -> Any:
-        """One try: wait for a slot and a rate token, send, log, decode."""
-        async with self._semaphore:
-            if self._limiter is not None:
-                await self._limiter.acquire()
+        """One try: wait for a slot, a rate token and the pause to lift; send, log, decode."""
+        async with self.limiter.slot() as generation:
+            if self._rate is not None:
+                await self._rate.acquire()
+            # Last before sending: a rate limit seen while this request queued holds it too.
+            await self.pause.wait()
             self.stats[f"{call.method} {call.path}"] += 1
-            if log.isEnabledFor(logging.DEBUG) and content is not None:
-                body = _clip(redact(content.decode(errors="replace"), self._secrets))
-                log.debug("%s %s request body: %s", call.method, path, body)
+            log_request_body(call, path, content)
             started = time.perf_counter()
+            headers = {"Content-Type": "application/json"} if content is not None else None
+            request = self._http.build_request(
+                call.method, path, params=query or None, headers=headers, content=content
+            )
             try:
-                response = await self._exchange(call.method, path, query, content)
+                response = await self._http.send(request)
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                self._log_line(call, path, query, type(exc).__name__, started)
+                log_outcome(call, path, query, type(exc).__name__, started)
                 # from None: the httpx error may quote raw text; ours carries its redacted summary.
-                raise transport_error(exc, call) from None
+                raise transport_error(exc, call, self._host) from None
         # Let a request waiting for the slot just freed go out before this answer is parsed:
         # the wire stays busy while the CPU works.
         await asyncio.sleep(0)
-        self._log_line(call, path, query, str(response.status_code), started)
-        if log.isEnabledFor(logging.DEBUG) and response.content:
-            # Redacted before it is cut: a cut through an echoed token would keep its start.
-            body = _clip(redact(response.text or "", self._secrets))
-            log.debug("%s %s response body: %s", call.method, path, body)
-        return decode(response, call)
-
-    async def _exchange(
-        self, method: str, path: str, query: dict[str, Any], content: bytes | None
-    ) -> httpx.Response:
-        """Send one request and read the whole answer."""
-        headers = self._headers
-        if content is not None:
-            headers = {**headers, "Content-Type": "application/json"}
-        request = httpx.Request(
-            method,
-            self.base_url + path,
-            params=query or None,
-            headers=headers,
-            content=content,
-            extensions=self._extensions,
-        )
-        if self._transport is None:
-            return await self._http.send(request)
-        response = await self._transport.handle_async_request(request)
-        response.request = request
+        log_outcome(call, path, query, str(response.status_code), started)
+        log_response_body(call, path, response)
         try:
-            await response.aread()  # closes the stream once read
-        except BaseException:
-            await response.aclose()
+            result = decode(response, call)
+        except RateLimitedError as exc:
+            self._rate_limited(exc, call, generation)
             raise
-        return response
+        self.limiter.on_success()
+        return result
 
-    def _log_line(
-        self, call: Call, path: str, query: dict[str, Any], outcome: str, started: float
-    ) -> None:
-        if not log.isEnabledFor(logging.INFO):
-            return
-        elapsed = (time.perf_counter() - started) * 1000
-        shown = str(httpx.URL(path, params=query or None))
-        note = f" (attempt {call.attempt}/{call.max_attempts})" if call.attempt > 1 else ""
-        log.info("%s %s %s %dms%s", call.method, shown, outcome, elapsed, note)
+    def _rate_limited(self, exc: RateLimitedError, call: Call, generation: int) -> None:
+        """Pause the whole run and lower its concurrency after a rate-limit answer."""
+        retry_after: float | None = getattr(exc, "retry_after", None)
+        wait = self.pause.rate_limit(self.policy.rate_limit_pause(retry_after, call.attempt))
+        lowered = self.limiter.on_rate_limited(generation)
+        log.info(
+            "%s %s rate limited: every request waits %.2fs%s",
+            call.method,
+            call.path,
+            wait,
+            f"; concurrency lowered to {self.limiter.limit}" if lowered else "",
+        )
 
     def _before_sleep(self, state: RetryCallState) -> None:
         self.retries += 1
         exc = state.outcome.exception() if state.outcome else None
-        wait = state.next_action.sleep if state.next_action else 0.0
+        if isinstance(exc, RateLimitedError):
+            wait = self.pause.remaining()  # the shared pause does the waiting
+        else:
+            wait = state.next_action.sleep if state.next_action else 0.0
         log.info(
             "retrying in %.2fs (attempt %d/%d failed): %s",
             wait,
@@ -345,7 +366,7 @@ class DomoClient:
         self,
         path: str,
         *,
-        style: Literal["offset", "skip", "body"],
+        style: PageStyle,
         page_size: int,
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
@@ -361,66 +382,19 @@ class DomoClient:
         with ``stop_on="empty"``, only at an empty page, for servers that cap the limit).
         Page reads are retried like GETs, whatever the method.
         """
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        verb = (method or ("POST" if style == "body" else "GET")).upper()
-        start_key = "skip" if style == "skip" else "offset"
-        items: list[Any] = []
-        start = 0
-        previous: list[Any] | None = None
-        for _ in range(self.max_pages):
-            if style == "body":
-                page_body = {**(body or {}), "offset": start, "limit": page_size}
-                page_params = params
-            else:
-                page_body = body
-                page_params = {**(params or {}), start_key: start, "limit": page_size}
-            answer = await self.request(
-                verb, path, params=page_params, json=page_body, idempotent=True
-            )
-            rows = self._rows(answer, items_key, verb, path)
-            if len(rows) > page_size:
-                raise self._format_error(
-                    verb,
-                    path,
-                    f"a page of {len(rows)} items came back for limit={page_size}; "
-                    "the endpoint seems to ignore limit",
-                )
-            if rows and rows == previous:
-                raise self._format_error(
-                    verb,
-                    path,
-                    f"the same page came back for {start_key}={start}; "
-                    f"the endpoint seems to ignore {start_key}",
-                )
-            items.extend(rows)
-            if not rows or (stop_on == "short" and len(rows) < page_size):
-                return items
-            start += len(rows)
-            previous = rows
-        raise self._format_error(
-            verb,
+        return await read_pages(
+            self.request,
+            self._format_error,
             path,
-            f"paging did not end after {self.max_pages} pages of {page_size} items "
-            "(max_pages); the endpoint keeps returning full pages",
+            style=style,
+            page_size=page_size,
+            max_pages=self.max_pages,
+            params=params,
+            body=body,
+            items_key=items_key,
+            method=method,
+            stop_on=stop_on,
         )
-
-    def _rows(self, answer: Any, items_key: str | None, method: str, path: str) -> list[Any]:
-        if answer is None:
-            return []
-        if items_key is not None:
-            if not isinstance(answer, dict) or items_key not in answer:
-                raise self._format_error(
-                    method, path, f"expected an object with a {items_key!r} list"
-                )
-            answer = answer[items_key]
-            if answer is None:
-                return []
-        if not isinstance(answer, list):
-            raise self._format_error(
-                method, path, f"expected a JSON array, got {type(answer).__name__}"
-            )
-        return answer
 
     def _format_error(self, method: str, path: str, detail: str) -> ApiError:
         return ResponseFormatError(

@@ -1,26 +1,26 @@
-"""Retry, backoff, Retry-After and secret-redaction rules for talking to Domo."""
+"""Retry, backoff, Retry-After and secret-redaction rules for talking to Domo.
+
+Rate limits are not waited out here, request by request: ``RetryPolicy.wait`` returns 0 for a
+rate-limited try, and the client's SharedPause (``pause.py``) holds that retry together with
+every other request of the run. ``RetryPolicy.rate_limit_pause`` says how long: the server's
+Retry-After up to ``max_retry_after`` (120 s), else the same capped backoff with jitter.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-    wait_random,
-)
-from tenacity.wait import wait_base
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from domogov.errors import ApiError
+from domogov.errors import ApiError, RateLimitedError
 
 #: Statuses worth another try for a request that is safe to repeat.
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -41,6 +41,9 @@ TRANSIENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
     httpx.NetworkError,
     httpx.RemoteProtocolError,
 )
+
+#: The longest Retry-After honoured; a longer one (or a date far ahead) is cut to this.
+MAX_RETRY_AFTER = 120.0
 
 REDACTED = "***"
 
@@ -142,46 +145,73 @@ def install_redaction(*logger_names: str) -> None:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long to retry: capped exponential backoff with jitter, or Retry-After."""
+    """How often and how long to retry: capped exponential backoff with jitter, or Retry-After.
+
+    ``backoff_max`` caps the backoff and a server error's Retry-After; a rate limit's
+    Retry-After is honoured up to ``max_retry_after`` (see ``rate_limit_pause``).
+    """
 
     max_retries: int = 6
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     sleep: Sleep | None = None
-    _backoff: wait_base = field(init=False, repr=False, compare=False)
+    max_retry_after: float = MAX_RETRY_AFTER
 
     def __post_init__(self) -> None:
-        if self.max_retries < 0 or self.backoff_base < 0 or self.backoff_max < 0:
-            raise ValueError("max_retries, backoff_base and backoff_max must not be negative")
-        # base * 2**(n-1) plus up to one base of jitter, so parallel retries spread out.
-        backoff = wait_exponential(
-            multiplier=self.backoff_base, max=self.backoff_max
-        ) + wait_random(0, self.backoff_base)
-        object.__setattr__(self, "_backoff", backoff)
+        values = (self.max_retries, self.backoff_base, self.backoff_max, self.max_retry_after)
+        if any(value < 0 for value in values):
+            raise ValueError(
+                "max_retries, backoff_base, backoff_max and max_retry_after must not be negative"
+            )
 
     @property
     def max_attempts(self) -> int:
         """The first try plus the retries."""
         return self.max_retries + 1
 
+    def backoff(self, attempt: int) -> float:
+        """Seconds after failed try number ``attempt`` (1-based): base * 2**(attempt-1) plus up
+        to one base of jitter (so parallel retries spread out), capped at ``backoff_max``."""
+        exponent = min(max(attempt, 1) - 1, 60)  # 2**60 is far past any cap; no overflow
+        grown = self.backoff_base * 2.0**exponent
+        return min(grown + random.uniform(0, self.backoff_base), self.backoff_max)
+
+    def rate_limit_pause(self, retry_after: float | None, attempt: int) -> float:
+        """How long the whole run pauses after a rate-limit answer to try ``attempt``: the
+        server's Retry-After up to ``max_retry_after``, else the backoff."""
+        if retry_after is not None:
+            return min(max(0.0, retry_after), self.max_retry_after)
+        return self.backoff(attempt)
+
     def wait(self, state: RetryCallState) -> float:
-        """Seconds before the next try: the server's Retry-After if it gave one, else backoff."""
+        """Seconds before the next try of one request.
+
+        0 after a rate limit: the shared pause, not this request, does that waiting. After a
+        server error, its Retry-After if it gave one, else the backoff (both capped).
+        """
         exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimitedError):
+            return 0.0
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             return min(float(retry_after), self.backoff_max)
-        return min(float(self._backoff(state)), self.backoff_max)
+        return self.backoff(state.attempt_number)
+
+    async def _sleep(self, seconds: float) -> None:
+        # tenacity sleeps even for a wait of 0; skip those so a recording sleep sees only
+        # real waits (and the event loop is not entered for nothing).
+        if seconds > 0:
+            await (self.sleep or asyncio.sleep)(seconds)
 
     def retrying(
         self, before_sleep: Callable[[RetryCallState], None] | None = None
     ) -> AsyncRetrying:
         """A fresh tenacity controller that retries ApiErrors marked retryable."""
-        kwargs = {"sleep": self.sleep} if self.sleep is not None else {}
         return AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
             wait=self.wait,
             retry=retry_if_exception(lambda e: isinstance(e, ApiError) and e.retryable),
             before_sleep=before_sleep,
             reraise=True,
-            **kwargs,
+            sleep=self._sleep,
         )

@@ -1,7 +1,9 @@
-"""Shared helpers for the client tests: a small simulator instance and a sleep recorder."""
+"""Shared helpers for the client tests: a small simulator instance, a sleep recorder and a
+fake clock."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -67,6 +69,30 @@ class SleepRecorder:
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+
+class FakeClock:
+    """Virtual time for ``DomoClient(sleep=clock.sleep, clock=clock)``: it moves only when a
+    sleeper wakes, to that sleeper's wake-up time (never back), so sleepers that overlap
+    on a real clock overlap here too. Every sleep is recorded."""
+
+    def __init__(self, start: float = 1_000.0) -> None:
+        self.start = start
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    @property
+    def elapsed(self) -> float:
+        return self.now - self.start
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        wake = self.now + seconds
+        await asyncio.sleep(0)  # let the other tasks run, as a real sleep would
+        self.now = max(self.now, wake)
 
 
 class Sim:

@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from clientkit import GROUPS, TOKEN, ClientFactory, Sim, SleepRecorder
+from clientkit import GROUPS, TOKEN, ClientFactory, FakeClock, Sim, SleepRecorder
 
 from domogov.client import DomoClient
 from domogov.errors import (
@@ -26,20 +26,25 @@ async def test_429_with_retry_after_waits_what_the_server_asked(
     sim: Sim, make_client: ClientFactory
 ) -> None:
     await sim.script("429", count=2, method="GET", path=GROUPLIST)
-    sleep = SleepRecorder()
-    client = make_client(sleep=sleep, backoff_max=5.0)
+    clock = FakeClock()
+    client = make_client(sleep=clock.sleep, clock=clock, backoff_max=5.0)
     rows = await client.get(GROUPLIST, params={"limit": 5})
     assert len(rows) == 5
-    assert sleep.waits == [1.0, 1.0]  # the simulator sends Retry-After: 1
+    assert clock.sleeps == [1.0, 1.0]  # the simulator sends Retry-After: 1
     assert client.retries == 2
+    assert client.rate_limited == 2
+    assert client.paused_seconds == 2.0
     assert await sim.hits(f"GET {GROUPLIST}") == 3
 
 
-async def test_retry_after_is_capped_at_backoff_max(sim: Sim, make_client: ClientFactory) -> None:
+async def test_backoff_max_does_not_cut_a_rate_limits_retry_after(
+    sim: Sim, make_client: ClientFactory
+) -> None:
+    # backoff_max bounds our own backoff; the server's Retry-After is honoured (up to 120 s).
     await sim.script("429", count=1, method="GET", path=GROUPLIST)
-    sleep = SleepRecorder()
-    await make_client(sleep=sleep, backoff_max=0.25).get(GROUPLIST)
-    assert sleep.waits == [0.25]
+    clock = FakeClock()
+    await make_client(sleep=clock.sleep, clock=clock, backoff_max=0.25).get(GROUPLIST)
+    assert clock.sleeps == [1.0]
 
 
 async def test_retry_after_really_delays_the_next_try(sim: Sim, make_client: ClientFactory) -> None:
@@ -54,10 +59,10 @@ async def test_429_without_retry_after_backs_off_exponentially(
     sim: Sim, make_client: ClientFactory
 ) -> None:
     await sim.script("429_no_retry_after", count=3, method="GET", path=GROUPLIST)
-    sleep = SleepRecorder()
-    client = make_client(sleep=sleep, backoff_base=0.01, backoff_max=0.035)
+    clock = FakeClock()
+    client = make_client(sleep=clock.sleep, clock=clock, backoff_base=0.01, backoff_max=0.035)
     await client.get(GROUPLIST)
-    first, second, third = sleep.waits
+    first, second, third = clock.sleeps
     assert 0.01 <= first <= 0.02  # base plus up to one base of jitter
     assert 0.02 <= second <= 0.03
     assert third == pytest.approx(0.035)  # capped
