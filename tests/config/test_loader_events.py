@@ -1,10 +1,12 @@
-"""The event-driven loader against ruamel's own loader: same data, same positions, same errors."""
+"""The loader (ruamel's composer and a walk of its nodes) against ruamel's own loader: same
+data, same positions, same errors; and what it refuses, worded and located."""
 
 from __future__ import annotations
 
 import datetime
 import io
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
@@ -13,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.error import ReusedAnchorWarning
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
 from domogov.config import loader
@@ -28,15 +31,19 @@ def load(tmp_path: Path, text: str | bytes) -> Loaded:
     path = tmp_path / "f.yaml"
     path.write_bytes(text.encode() if isinstance(text, str) else text)
     sf = SourceFile(path, "f.yaml", "f.yaml", False)
-    issues = [str(i).removeprefix("f.yaml:") for i in read_file(sf)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        found = read_file(sf)
+    assert [str(w.message) for w in caught] == []  # ruamel's warnings became issues
+    issues = [str(i).removeprefix("f.yaml:") for i in found]
     return sf.data, sorted(issues), dict(sf.source.values), dict(sf.source.keys)
 
 
 @pytest.fixture(params=["libyaml", "pure"])
 def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test with libyaml's events, then again with only the pure parser's."""
+    """Run a test with libyaml's composer (ruamel.yaml.clib), then with only the pure one."""
     if request.param == "pure":
-        monkeypatch.setattr(loader, "CParser", None)
+        monkeypatch.setattr(loader, "LIBYAML", False)
     return str(request.param)
 
 
@@ -276,10 +283,33 @@ def test_merged_values_keep_the_positions_they_came_from(tmp_path: Path, parser:
     assert (values[("g", "u", "v")], keys[("g", "u")]) == ((1, 21), (1, 14))
 
 
-def test_a_reused_anchor_name_is_decided_by_the_pure_parser(tmp_path: Path) -> None:
-    # libyaml refuses a second anchor of one name; ruamel lets the later one win.
-    data, issues, _, _ = load(tmp_path, "a: &x 1\nb: &x 2\nc: *x\n")
-    assert (data, issues) == ({"a": 1, "b": 2, "c": 2}, [])
+def test_a_reused_anchor_name_is_a_located_issue(tmp_path: Path, parser: str) -> None:
+    # libyaml refuses a second anchor of one name; ruamel's pure composer only warns (and
+    # lets the later one win), which is what the data shows: the warning becomes the issue.
+    data, issues, _, _ = load(tmp_path, "a: &x 1\nb: &x 2\nc: *x\nd: &x 3\n")
+    assert data == {"a": 1, "b": 2, "c": 2, "d": 3}
+    assert issues == [
+        "2:4: anchor '&x' is used again (also at line 1, column 4); give each anchor its own name",
+        "4:4: anchor '&x' is used again (also at line 2, column 4); give each anchor its own name",
+    ]
+
+
+def test_a_reused_anchor_name_before_a_syntax_error_is_shown(tmp_path: Path) -> None:
+    # No graph to locate the reuse in: ruamel's own warning is shown, not dropped.
+    path = tmp_path / "f.yaml"
+    path.write_text("a: &x 1\nb: &x 2\nc: [\n")
+    with pytest.warns(ReusedAnchorWarning, match="found duplicate anchor 'x'"):
+        issues = read_file(SourceFile(path, "f.yaml", "f.yaml", False))
+    assert [i.message for i in issues] == [
+        "invalid YAML: expected the node content, but found '<stream end>' (while parsing a "
+        "flow node)"
+    ]
+
+
+def test_other_warnings_are_shown_again(tmp_path: Path) -> None:
+    warned = warnings.WarningMessage(UserWarning("not ruamel's"), UserWarning, "x.py", 1)
+    with pytest.warns(UserWarning, match="not ruamel's"):
+        assert loader._warning_issues("f.yaml", [warned], None) == []
 
 
 def test_what_libyaml_refuses_the_pure_parser_reads(tmp_path: Path) -> None:
@@ -412,15 +442,62 @@ def test_alias_expansion_stops_at_the_value_past_the_cap(tmp_path: Path, parser:
     ]
 
 
-def test_deep_block_nesting_gives_the_syntax_error_not_a_recursion_error(tmp_path: Path) -> None:
-    # Deep enough to exhaust a recursive composer, shallow enough for the line check; the
-    # syntax error on line 2 sends it to the pure parser, which must not recurse either.
+def test_deep_block_nesting_is_refused_not_a_recursion_error(tmp_path: Path) -> None:
+    # Deep enough to exhaust ruamel's recursive pure composer, shallow enough for the line
+    # check; the syntax error on line 2 sends it to the pure composer, which stops at its
+    # own depth limit (the 257th level) instead of recursing on.
     text = "- " * 500 + "x\nb: {c: 08:00}\n"
     data, issues, _, _ = load(tmp_path, text)
     assert data is None
+    assert issues == [f"1:513: nesting deeper than {DEPTH} levels"]
+
+
+def test_deep_indentation_is_refused_by_either_composer(tmp_path: Path, parser: str) -> None:
+    # One more space a level: no line is long, and libyaml composes all 300 levels.
+    text = "".join(" " * i + "k:\n" for i in range(300)) + " " * 300 + "x\n"
+    data, issues, _, _ = load(tmp_path, text)
+    assert data is None
+    if parser == "libyaml":  # the walk refuses the first value past MAX_DEPTH
+        assert issues == [f"66:66: k.k.k.k...: nesting deeper than {DEPTH} levels"]
+    else:  # ruamel's pure composer stops at its own limit first
+        assert issues == [f"256:256: nesting deeper than {DEPTH} levels"]  # a key, 257 deep
+
+
+def test_a_chain_of_merges(tmp_path: Path, parser: str) -> None:
+    # Each mapping merges the one before: building the last walks them all again, each on
+    # top of the one merging it (at the same path), and counts them against the alias cap.
+    lines = ["m0: &m0 {k0: 0}"]
+    lines += [f"m{i}: &m{i} {{<<: *m{i - 1}, k{i}: {i}}}" for i in range(1, 60)]
+    data, issues, values, keys = load(tmp_path, "\n".join(lines) + "\n")
+    assert issues == []
+    assert data["m59"] == {f"k{i}": i for i in range(60)}
+    assert list(data["m59"])[:2] == ["k59", "k58"]  # written first, then the nearest merge
+    assert (values[("m59", "k0")], keys[("m59", "k0")]) == ((1, 14), (1, 10))
+    # Building m1 ... m100 walks 2 + 4 + ... + 200 values again (each merged mapping and its
+    # key): the 10,001st is m49's mapping (line 50), reached from m100 through m99 ... m50.
+    lines += [f"m{i}: &m{i} {{<<: *m{i - 1}, k{i}: {i}}}" for i in range(60, 120)]
+    assert load(tmp_path, "\n".join(lines) + "\n")[1] == [
+        f"50:6: m100: aliases expand to more than {MAX_ALIAS_VALUES} values; refusing to expand"
+    ]
+
+
+def test_yaml_1_1_is_honoured_when_the_file_says_so(tmp_path: Path, parser: str) -> None:
+    text = "%YAML 1.1\n---\na: yes\nb: 012\nc: 1:30\nd: 0o12\n"
+    assert load(tmp_path, text)[:2] == ({"a": True, "b": 10, "c": 90, "d": "0o12"}, [])
+    text = "%YAML 1.2\n---\na: yes\nb: 012\nc: 1:30\nd: 0o12\n"
+    assert load(tmp_path, text)[:2] == ({"a": "yes", "b": 12, "c": "1:30", "d": 10}, [])
+
+
+def test_a_yaml_1_1_float_without_a_dot_is_a_located_issue(tmp_path: Path) -> None:
+    # ruamel reads it, with a warning telling to fix the float or silence the warning in
+    # code: here it says where, and how to fix the file.
+    data, issues, _, _ = load(tmp_path, "%YAML 1.1\n---\na: 1e3\nb: !!float 2E+5\nc: 1.0e3\n")
+    assert data == {"a": 1000.0, "b": 200000.0, "c": 1000.0}
     assert issues == [
-        "2:1: invalid YAML: expected <block end>, but found '?' (while parsing a block "
-        "collection at line 1)"
+        "3:4: '1e3' is no float in YAML 1.1 without a dot in its mantissa; write 1.0e3, or "
+        "leave out the %YAML 1.1 line",
+        "4:4: '2E+5' is no float in YAML 1.1 without a dot in its mantissa; write 2.0E+5, or "
+        "leave out the %YAML 1.1 line",
     ]
 
 
@@ -484,7 +561,7 @@ def test_generated_documents_load_as_ruamel_loads_them(tmp_path_factory, text: s
     assert issues == []
     assert same(data, expected), (data, expected)
     assert (values, keys) == node_positions(text)
-    with patch.object(loader, "CParser", None):  # the pure parser's events build the same
+    with patch.object(loader, "LIBYAML", False):  # the pure composer's graph builds the same
         assert load(tmp_path, text) == (data, issues, values, keys)
 
 
