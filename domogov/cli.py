@@ -367,7 +367,10 @@ def drift(config_dir: str, since: str, as_json: bool, markdown: bool, **kw: Any)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     config = _load(config_dir)
-    entries, instance = runner.run(_drift(config, kw, window))
+    warnings: list[str] = []
+    entries, instance = runner.run(_drift(config, kw, window, warnings))
+    for warning in warnings:
+        err(f"warning: {warning}")
     out = Output(kw["no_color"])
     if as_json:
         out.text(json.dumps(drift_json(entries), indent=2))
@@ -378,23 +381,16 @@ def drift(config_dir: str, since: str, as_json: bool, markdown: bool, **kw: Any)
     return EXIT_CHANGES if entries else 0
 
 
-async def _drift(config: Any, kw: dict[str, Any], window: Any) -> tuple[list[Any], str]:
-    import datetime as dt
-
-    from domogov.drift import attribute, read_activity
-    from domogov.reconcile import PlanOptions, make_plan
+async def _drift(
+    config: Any, kw: dict[str, Any], window: Any, warnings: list[str]
+) -> tuple[list[Any], str]:
+    from domogov.drift import detect
 
     conn = _connection(kw)
     project_instance = getattr(config.project, "instance", None)
+    instance = conn.label(project_instance)
     async with open_client(conn, project_instance) as client:
-        # Drift is the plan read backwards: the guards that protect apply do not apply here.
-        options = PlanOptions(allow_destructive=True, instance=conn.label(project_instance))
-        result, _ = await make_plan(config, client, options)
-        if not result.changes:
-            return [], options.instance
-        end = dt.datetime.now(dt.UTC)
-        activity = await read_activity(client, end - window, end)
-        return attribute(result, activity), options.instance
+        return await detect(config, client, instance, window, warnings), instance
 
 
 @cli.command()

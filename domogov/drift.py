@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from domogov.core.changes import Action, Change, FieldDiff, Plan
+from domogov.errors import BadRequestError
+from domogov.reconcile import PlanOptions, make_plan
+from domogov.resources import ALL_KINDS, KINDS_BY_NAME
+from domogov.resources.base import ActivityKey
 
 AUDIT_PATH = "/api/audit/v1/user-audits"
 AUDIT_PAGE = 300  # the documented default limit
-OBJECT_TYPES = "GROUP,ROLE,USER,DATA_SOURCE,CARD,ALERT,REPORT_SCHEDULE"
 SINGULAR = {
     "members": "member",
     "owners": "owner",
@@ -100,68 +104,113 @@ def _term(entry: str) -> str:
     return principal
 
 
-def object_keys(change: Change) -> list[tuple[str, str]]:
+def object_keys(change: Change) -> list[ActivityKey]:
     """The activity-log (objectType, objectId) pairs that record changes to this object."""
-    state = change.before or change.after or {}
-    oid = str(state.get("id", ""))
-    keys = {
-        "group": [("GROUP", oid)],
-        "role": [("ROLE", oid)],
-        "dataset_share": [("DATA_SOURCE", str(state.get("dataset", "")))],
-        "certification": [(str(state.get("entity_type", "")), oid)],
-        "alert": [("ALERT", oid)],
-        "report_schedule": [("REPORT_SCHEDULE", oid)],
-    }.get(change.kind, [])
-    if change.kind == "role":
-        keys.append(("USER", "*"))  # role assignments are logged on the user
-    return keys
+    return KINDS_BY_NAME[change.kind].activity_keys(change)
 
 
-async def read_activity(client: Any, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Activity-log entries in the window, newest first."""
-    rows = await client.paginate(
-        AUDIT_PATH,
-        style="offset",
-        page_size=AUDIT_PAGE,
-        params={
-            "start": int(start.timestamp() * 1000),
-            "end": int(end.timestamp() * 1000),
-            "objectType": OBJECT_TYPES,
-        },
-    )
+def _object_types() -> str:
+    return ",".join(sorted({t for kind in ALL_KINDS for t in kind.activity_types}))
+
+
+async def read_activity(
+    client: Any, start: dt.datetime, end: dt.datetime, warnings: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Activity-log entries in the window, newest first.
+
+    The documents list only a few ``objectType`` values; an instance that answers 400 to the
+    ones domogov asks for is read again without the filter (rows are matched here anyway),
+    so drift still reports, with a warning.
+    """
+    params = {"start": int(start.timestamp() * 1000), "end": int(end.timestamp() * 1000)}
+    try:
+        rows = await client.paginate(
+            AUDIT_PATH,
+            style="offset",
+            page_size=AUDIT_PAGE,
+            params={**params, "objectType": _object_types()},
+        )
+    except BadRequestError as exc:
+        if warnings is not None:
+            warnings.append(
+                f"activity log: the objectType filter was refused ({exc.status}); read every "
+                "entry in the window instead"
+            )
+        rows = await client.paginate(
+            AUDIT_PATH, style="offset", page_size=AUDIT_PAGE, params=params
+        )
     return sorted((r for r in rows if isinstance(r, dict)), key=lambda r: -int(r.get("time") or 0))
 
 
+async def detect(
+    config: Any, client: Any, instance: str, window: dt.timedelta, warnings: list[str]
+) -> list[DriftEntry]:
+    """Drift over ``window``: the plan read backwards, each detail attributed."""
+    # Drift is the plan read backwards: the guards that protect apply do not apply here.
+    options = PlanOptions(allow_destructive=True, instance=instance)
+    plan, _ = await make_plan(config, client, options)
+    if not plan.changes:
+        return []
+    end = dt.datetime.now(dt.UTC)
+    activity = await read_activity(client, end - window, end, warnings)
+    return attribute(plan, activity)
+
+
 def attribute(plan: Plan, activity: list[dict[str, Any]]) -> list[DriftEntry]:
-    """Name who changed each drifted detail: the newest matching activity-log entry."""
-    by_object: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    """Name who changed each drifted detail: the newest matching activity-log entry.
+
+    Rows are matched by ``objectType``/``objectId`` where they carry them; the documented
+    rows carry neither ``objectId`` nor ``objectName``, so a row of the object's type that
+    mentions its name or id in its comment counts too.
+    """
+    by_object: dict[ActivityKey, list[dict[str, Any]]] = {}
+    by_type: dict[str, list[dict[str, Any]]] = {}
     for row in activity:
         key = (str(row.get("objectType", "")), str(row.get("objectId", "")))
         by_object.setdefault(key, []).append(row)
         by_object.setdefault((key[0], "*"), []).append(row)
+        if row.get("objectId") is None:
+            by_type.setdefault(key[0], []).append(row)
     entries: list[DriftEntry] = []
     for change in plan.changes:
+        kind = KINDS_BY_NAME[change.kind]
+        keys = kind.activity_keys(change)
         candidates: list[dict[str, Any]] = []
-        for key in object_keys(change):
+        for key in keys:
             candidates.extend(by_object.get(key, []))
-        name = (change.before or {}).get("name") or (change.before or {}).get("title")
+        state = change.before or change.after or {}
+        name = state.get("name") or state.get("title")
         if name:  # real Domo entries may carry only the object's name
             candidates.extend(r for r in activity if r.get("objectName") == name)
-        candidates.sort(key=lambda r: -int(r.get("time") or 0))
+        mentions = [str(v) for v in (name, *(oid for _, oid in keys)) if v and v != "*"]
+        for object_type in {t for t, _ in keys}:
+            candidates.extend(
+                r
+                for r in by_type.get(object_type, [])
+                if any(m.lower() in _comment(r) for m in mentions)
+            )
+        unique = {id(r): r for r in candidates}
+        ordered = sorted(unique.values(), key=lambda r: -int(r.get("time") or 0))
         for detail, term in describe(change):
-            row = _best(candidates, term, change.kind)
+            row = _best(ordered, term, kind.own_activity)
             entries.append(_entry(change.address, detail, row))
     return entries
 
 
-def _best(rows: list[dict[str, Any]], term: str, kind: str) -> dict[str, Any] | None:
+def _comment(row: dict[str, Any]) -> str:
+    return str(row.get("additionalComment") or row.get("eventText") or "").lower()
+
+
+def _best(
+    rows: list[dict[str, Any]], term: str, own: Callable[[Mapping[str, Any]], bool]
+) -> dict[str, Any] | None:
     if term:
         for row in rows:
-            if term.lower() in str(row.get("additionalComment", "")).lower():
+            if term.lower() in _comment(row):
                 return row
     # Without a mention, the newest entry on the object itself (not a user's role change).
-    own = [r for r in rows if not (kind == "role" and r.get("objectType") == "USER")]
-    return own[0] if own else None
+    mine = [r for r in rows if own(r)]
+    return mine[0] if mine else None
 
 
 def _entry(address: str, detail: str, row: dict[str, Any] | None) -> DriftEntry:

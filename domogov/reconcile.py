@@ -84,7 +84,7 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
     plan = Plan(
         instance=options.instance,
         changes=ordered,
-        impact=await compute_impact(ctx, ordered, live_by_kind),
+        impact=await compute_impact(ctx, ALL_KINDS, ordered, live_by_kind),
         warnings=sorted(set(ctx.warnings)),
         created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         domogov_version=__version__,

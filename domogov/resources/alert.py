@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.base import KindBase
+from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -30,6 +30,7 @@ from domogov.resources.common import (
     merged,
 )
 from domogov.resources.context import LiveContext, as_int
+from domogov.resources.impact import ImpactView, recipient_impact
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import (
     Collection,
@@ -109,6 +110,7 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
     identity_fields = ("alert",)
     plural = "alerts"
     section_doc = "Alert subscriptions."
+    activity_types = ("ALERT",)
 
     async def _read(self, ctx: LiveContext, alert_id: int) -> AlertLive | None:
         try:
@@ -224,6 +226,19 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
             depends_on=placeholders_in([c.body for c in calls]),
             destructive=len(remove),
             action=Action.UPDATE,
+        )
+
+    def activity_keys(self, change: Change) -> list[ActivityKey]:
+        return [("ALERT", str((change.before or change.after or {}).get("id", "")))]
+
+    async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
+        return recipient_impact(
+            view,
+            self.name,
+            "subscribers",
+            lambda s: f"alert {s.get('id')} ({s.get('name')})",
+            "subscribed to",
+            "unsubscribed from",
         )
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:

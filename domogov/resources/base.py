@@ -27,6 +27,8 @@ class KindBase(ResourceKind[SpecT, LiveT, LiveContext], Generic[SpecT, LiveT]):
     plural: str = ""
     #: What the section holds, for the JSON Schema and editors.
     section_doc: str = ""
+    #: Activity-log ``objectType`` values that record changes to this kind (drift).
+    activity_types: tuple[str, ...] = ()
 
     async def export(self, ctx: LiveContext, session: ExportSession) -> None:
         """Write every live object of this kind as manifest entries (``domogov export``)."""

@@ -16,7 +16,7 @@ from pydantic import Field, StrictBool, model_validator
 
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.base import KindBase
+from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import make_change, map_limited
 from domogov.resources.context import LiveContext
 from domogov.spec.base import Spec, exactly_one
@@ -81,6 +81,7 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
     identity_fields = ("dataset", "card")
     plural = "certifications"
     section_doc = "Certification of datasets and cards."
+    activity_types = ("DATA_SOURCE", "CARD")
 
     async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> CertificationLive | None:
         entity_type, entity_id, _ = _entity(key)
@@ -131,6 +132,10 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
             destructive=0 if want else 1,
             action=Action.UPDATE,
         )
+
+    def activity_keys(self, change: Change) -> list[ActivityKey]:
+        state = change.before or change.after or {}
+        return [(str(state.get("entity_type", "")), str(state.get("id", "")))]
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         return None

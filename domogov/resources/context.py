@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,3 +329,15 @@ def _unwrap(answer: Any, key: str | None) -> list[dict[str, Any]]:
     if isinstance(answer, list):
         return answer
     return []
+
+
+def email_lookup(ctx: LiveContext) -> Callable[[Any], str]:
+    """``ctx.email_of``, memoised on the context.
+
+    The same users recur across thousands of groups (and again in the access impact): each
+    id is looked up once per context.  Only for use once the directory is read (``ready()``).
+    """
+    lookup: Callable[[Any], str] | None = ctx.cache.get("email_of")
+    if lookup is None:
+        lookup = ctx.cache["email_of"] = functools.cache(ctx.email_of)
+    return lookup

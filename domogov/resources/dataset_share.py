@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, StrictStr, model_validator
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.base import KindBase
+from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import (
     ensure_absent,
     enum_value,
@@ -33,6 +33,7 @@ from domogov.resources.common import (
     mode_of,
 )
 from domogov.resources.context import LiveContext
+from domogov.resources.impact import ImpactView, effective_access
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import (
     Access,
@@ -110,6 +111,7 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
     identity_fields = ("dataset", "name")
     plural = "dataset shares"
     section_doc = "Dataset permissions granted to users and groups."
+    activity_types = ("DATA_SOURCE",)
 
     async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> DatasetShareLive | None:
         dataset = key["dataset"]
@@ -236,6 +238,45 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
             _show_level_changes(change)
         return change
 
+    def activity_keys(self, change: Change) -> list[ActivityKey]:
+        return [("DATA_SOURCE", str((change.before or change.after or {}).get("dataset", "")))]
+
+    async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
+        """Users gaining or losing access to declared datasets, groups expanded."""
+        out: list[dict[str, Any]] = []
+        for address, before in sorted(view.live.items()):
+            change = view.by_address.get(address)
+            after_grants = change.after["grants"] if change and change.after else before["grants"]
+            groups = {
+                g.removeprefix("group:").rsplit(" ", 1)[0]
+                for g in after_grants + before["grants"]
+                if g.startswith("group:")
+            }
+            if change is None and not groups & view.moved_groups:
+                continue  # neither the grants nor the granted groups' members change
+            old = effective_access(before["grants"], before.get("owner"), view.members_before)
+            new = effective_access(after_grants, before.get("owner"), view.members_after)
+            label = before.get("name") or before["dataset"]
+            # Only users whose (level, via) differs can have an entry: compare items in C.
+            for email in sorted({e for e, _ in old.items() ^ new.items()}):
+                was, now = old.get(email), new.get(email)
+                if (was and was[0]) == (now and now[0]):
+                    continue
+                sign = "+" if was is None else "-" if now is None else "~"
+                via = (now or was)[1]  # type: ignore[index]
+                out.append(
+                    {
+                        "type": "dataset_access",
+                        "sign": sign,
+                        "user": email,
+                        "object": address,
+                        "before": was[0] if was else None,
+                        "after": now[0] if now else None,
+                        "text": _access_text(sign, email, was, now, label, via),
+                    }
+                )
+        return out
+
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         return None  # shares are never created by a single non-idempotent call
 
@@ -260,6 +301,22 @@ def _str_id(value: Any) -> Any:
 
 async def _none() -> None:
     return None
+
+
+def _access_text(
+    sign: str,
+    email: str,
+    was: tuple[str, str] | None,
+    now: tuple[str, str] | None,
+    label: str,
+    via: str,
+) -> str:
+    how = f"({via})" if via != "direct" else "(direct grant)"
+    if sign == "+":
+        return f'+ {email}  {now[0]} on "{label}" {how}'  # type: ignore[index]
+    if sign == "-":
+        return f'- {email}  loses {was[0]} on "{label}" {how}'  # type: ignore[index]
+    return f'~ {email}  {was[0]} -> {now[0]} on "{label}" {how}'  # type: ignore[index]
 
 
 KIND = DatasetShareKind()

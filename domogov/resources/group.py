@@ -15,15 +15,14 @@ no per-object requests.  Membership and ownership changes of one group are one
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import Field, StrictStr
 
 from domogov.core.address import placeholder
 from domogov.core.changes import ApiCall, Change
-from domogov.resources.base import KindBase
+from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -34,7 +33,7 @@ from domogov.resources.common import (
     make_change,
     merged,
 )
-from domogov.resources.context import UNMANAGEABLE_GROUP_TYPES, LiveContext
+from domogov.resources.context import UNMANAGEABLE_GROUP_TYPES, LiveContext, email_lookup
 from domogov.spec.base import ENSURE_DOC, PINNED_DOC, Spec
 from domogov.spec.types import (
     EmailCollection,
@@ -96,6 +95,7 @@ class GroupKind(KindBase[GroupSpec, GroupLive]):
     identity_fields = ("name", "id")
     plural = "groups"
     section_doc = "Domo groups and their members/owners."
+    activity_types = ("GROUP",)
 
     def _live(self, ctx: LiveContext, key: dict[str, Any]) -> dict[str, Any] | None:
         if key.get("id") is not None:
@@ -279,24 +279,15 @@ class GroupKind(KindBase[GroupSpec, GroupLive]):
                 out.append({"type": "USER", "id": str(uid)})
         return out
 
+    def activity_keys(self, change: Change) -> list[ActivityKey]:
+        return [("GROUP", str((change.before or change.after or {}).get("id", "")))]
+
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         name = change.key["name"]
         for row in await ctx.grouplist():
             if row.get("name") == name and row.get("active") is not False:
                 return row.get("groupId", row.get("id"))
         return None
-
-
-def email_lookup(ctx: LiveContext) -> Callable[[Any], str]:
-    """``ctx.email_of``, memoised on the context.
-
-    The same users recur across thousands of groups (and again in the access impact): each
-    id is looked up once per context.  Only for use once the directory is read (``ready()``).
-    """
-    lookup: Callable[[Any], str] | None = ctx.cache.get("email_of")
-    if lookup is None:
-        lookup = ctx.cache["email_of"] = functools.cache(ctx.email_of)
-    return lookup
 
 
 def _pick(value: Any, before: Mapping[str, Any] | None, field: str, default: Any) -> Any:

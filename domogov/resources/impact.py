@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from domogov.core.changes import Action, Change
-from domogov.resources.context import LiveContext
-from domogov.resources.group import email_lookup
-from domogov.resources.role import KIND as ROLE
+from domogov.resources.context import LiveContext, email_lookup
+
+if TYPE_CHECKING:
+    from domogov.resources.base import KindBase
 
 LEVELS = {"CAN_VIEW": 1, "CAN_SHARE": 2, "CAN_EDIT": 3, "CO_OWNER": 4, "OWNER": 5}
 Members = Callable[[str], frozenset[str]]
@@ -26,6 +28,21 @@ Offer = tuple[int, int, int, Iterable[str], tuple[str, str]]
 _GROUP, _DIRECT, _OWNER = 0, 1, 2  # tiers: among equal levels the owner, then direct grants
 _STRENGTH = operator.itemgetter(0, 1, 2)
 _BY_OWNER = ("OWNER", "owner")
+
+
+@dataclass
+class ImpactView:
+    """What a kind needs to tell who gains or loses what: the plan and group membership
+    before and after it (groups expanded, each set built once)."""
+
+    changes: list[Change]
+    by_address: dict[str, Change]
+    #: This kind's live objects as read for the plan, by address.
+    live: Mapping[str, Mapping[str, Any]]
+    members_before: Members
+    members_after: Members
+    #: Group names whose members or name the plan changes.
+    moved_groups: set[str]
 
 
 def _group_members(ctx: LiveContext, by_address: dict[str, Change]) -> tuple[Members, Members]:
@@ -75,143 +92,21 @@ def effective_access(grants: list[str], owner: str | None, members: Members) -> 
     return best
 
 
-def dataset_impact(
-    ctx: LiveContext, changes: list[Change], live_shares: dict[str, dict[str, Any]]
+def recipient_impact(
+    view: ImpactView,
+    kind: str,
+    field: str,
+    what: Callable[[Mapping[str, Any]], str],
+    gain: str,
+    lose: str,
 ) -> list[dict[str, Any]]:
-    by_address = {c.address: c for c in changes}
-    members_before, members_after = _group_members(ctx, by_address)
-    out: list[dict[str, Any]] = []
-    moved = {c.key.get("name") for c in changes if c.kind == "group"} | set(
-        ctx.group_renames.values()
-    )
-    for address, before in sorted(live_shares.items()):
-        change = by_address.get(address)
-        after_grants = change.after["grants"] if change and change.after else before["grants"]
-        groups = {
-            g.removeprefix("group:").rsplit(" ", 1)[0]
-            for g in after_grants + before["grants"]
-            if g.startswith("group:")
-        }
-        if change is None and not groups & moved:
-            continue  # neither the grants nor the granted groups' members change
-        old = effective_access(before["grants"], before.get("owner"), members_before)
-        new = effective_access(after_grants, before.get("owner"), members_after)
-        label = before.get("name") or before["dataset"]
-        # Only users whose (level, via) differs can have an entry: compare items in C.
-        for email in sorted({e for e, _ in old.items() ^ new.items()}):
-            was, now = old.get(email), new.get(email)
-            if (was and was[0]) == (now and now[0]):
-                continue
-            sign = "+" if was is None else "-" if now is None else "~"
-            via = (now or was)[1]  # type: ignore[index]
-            out.append(
-                {
-                    "type": "dataset_access",
-                    "sign": sign,
-                    "user": email,
-                    "object": address,
-                    "before": was[0] if was else None,
-                    "after": now[0] if now else None,
-                    "text": _access_text(sign, email, was, now, label, via),
-                }
-            )
-    return out
-
-
-def _access_text(
-    sign: str,
-    email: str,
-    was: tuple[str, str] | None,
-    now: tuple[str, str] | None,
-    label: str,
-    via: str,
-) -> str:
-    how = f"({via})" if via != "direct" else "(direct grant)"
-    if sign == "+":
-        return f'+ {email}  {now[0]} on "{label}" {how}'  # type: ignore[index]
-    if sign == "-":
-        return f'- {email}  loses {was[0]} on "{label}" {how}'  # type: ignore[index]
-    return f'~ {email}  {was[0]} -> {now[0]} on "{label}" {how}'  # type: ignore[index]
-
-
-async def role_impact(
-    ctx: LiveContext, changes: list[Change], live_roles: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Users gaining or losing authorities: role authority edits and users moving roles."""
-    role_changes = [c for c in changes if c.kind == "role"]
-    if not role_changes:
-        return []
-    auths_before: dict[str, set[str]] = {
-        r["name"]: set(r["authorities"]) for r in live_roles.values()
-    }
-    auths_after = dict(auths_before)
-    role_after: dict[str, str] = {}  # email -> role name after the plan
-    for change in role_changes:
-        name = change.key["name"]
-        if change.after is None:
-            auths_after.pop(name, None)
-        else:
-            auths_after[name] = set(change.after["authorities"])
-        for diff in change.diffs:
-            if diff.field == "users":
-                for email in diff.added:
-                    role_after[email] = name
-                for email in diff.removed:
-                    role_after.setdefault(email, str(ctx.project.default_role or "?"))
-        if change.action == Action.DELETE and change.before:
-            for email in change.before["users"]:
-                role_after.setdefault(email, str(ctx.project.default_role or "?"))
-    affected: dict[str, tuple[str, str]] = {}
-    for email, user in ctx.users_by_email.items():
-        current = ctx.roles_by_id.get(user.get("roleId") or -1, {}).get("name")
-        if current is None:
-            continue
-        new_role = role_after.get(email, current)
-        changed_auths = auths_before.get(current) != auths_after.get(new_role)
-        if new_role != current or (current in auths_after and changed_auths):
-            affected[email] = (current, new_role)
-    needed = {r for pair in affected.values() for r in pair} - set(auths_before)
-    for name in sorted(needed):
-        role = ctx.roles_by_name.get(name)
-        if role is not None:
-            auths = set(await ROLE.authorities_of(ctx, role["id"]))  # the shared catalogue
-            auths_before[name] = auths
-            auths_after.setdefault(name, auths)
+    """Principals gaining or losing a subscription-like list (``field``) on ``kind`` objects:
+    alert subscribers, report recipients."""
     out = []
-    for email, (old_role, new_role) in sorted(affected.items()):
-        old = auths_before.get(old_role, set())
-        new = auths_after.get(new_role, set())
-        where = f"role {new_role}" if old_role == new_role else f"role {old_role} -> {new_role}"
-        for authority in sorted(new - old):
-            out.append(_role_entry("+", email, authority, where, "gains"))
-        for authority in sorted(old - new):
-            out.append(_role_entry("-", email, authority, where, "loses"))
-    return out
-
-
-def _role_entry(sign: str, email: str, authority: str, where: str, verb: str) -> dict[str, Any]:
-    return {
-        "type": "authority",
-        "sign": sign,
-        "user": email,
-        "authority": authority,
-        "text": f"{sign} {email}  {verb} {authority} ({where})",
-    }
-
-
-def recipient_impact(changes: list[Change]) -> list[dict[str, Any]]:
-    """Alert subscribers and report recipients gained or lost."""
-    out = []
-    for change in changes:
-        if change.kind not in ("alert", "report_schedule"):
+    for change in view.changes:
+        if change.kind != kind:
             continue
         state = change.after or change.before or {}
-        if change.kind == "alert":
-            what = f"alert {state.get('id')} ({state.get('name')})"
-            field, gain, lose = "subscribers", "subscribed to", "unsubscribed from"
-        else:
-            what = f'report "{state.get("title")}"'
-            field, gain, lose = "recipients", "receives", "no longer receives"
         entries: list[tuple[str, str]] = []
         if change.action == Action.CREATE:
             entries = [("+", p) for p in (change.after or {}).get(field, [])]
@@ -229,17 +124,25 @@ def recipient_impact(changes: list[Change]) -> list[dict[str, Any]]:
                     "sign": sign,
                     "principal": principal,
                     "object": change.address,
-                    "text": f"{sign} {principal}  {verb} {what}",
+                    "text": f"{sign} {principal}  {verb} {what(state)}",
                 }
             )
     return out
 
 
 async def compute_impact(
-    ctx: LiveContext, changes: list[Change], live: dict[str, dict[str, dict[str, Any]]]
+    ctx: LiveContext,
+    kinds: Iterable[KindBase[Any, Any]],
+    changes: list[Change],
+    live: Mapping[str, Mapping[str, Mapping[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """Every impact entry of a plan; ``live`` is the normalised live state by kind name."""
-    entries = dataset_impact(ctx, changes, live.get("dataset_share", {}))
-    entries += await role_impact(ctx, changes, live.get("role", {}))
-    entries += recipient_impact(changes)
+    """Every impact entry of a plan, kind by kind; ``live`` is the live state by kind name."""
+    by_address = {c.address: c for c in changes}
+    before, after = _group_members(ctx, by_address)
+    moved = {str(c.key.get("name")) for c in changes if c.kind == "group"}
+    moved |= set(ctx.group_renames.values())
+    entries: list[dict[str, Any]] = []
+    for kind in kinds:
+        view = ImpactView(changes, by_address, live.get(kind.name, {}), before, after, moved)
+        entries += await kind.impact(ctx, view)
     return entries

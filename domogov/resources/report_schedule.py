@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from domogov.core.address import placeholders_in
 from domogov.core.changes import ApiCall, Change
 from domogov.errors import NotFoundError
-from domogov.resources.base import KindBase
+from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -39,6 +39,7 @@ from domogov.resources.common import (
     merged,
 )
 from domogov.resources.context import LiveContext, as_int
+from domogov.resources.impact import ImpactView, recipient_impact
 from domogov.spec.base import PINNED_DOC, SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import (
     Collection,
@@ -184,6 +185,7 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
     identity_fields = ("title", "id")
     plural = "report schedules"
     section_doc = "Scheduled reports of pages and their recipients."
+    activity_types = ("REPORT_SCHEDULE",)
 
     async def list_rows(self, ctx: LiveContext) -> list[dict[str, Any]]:
         if "schedule_rows" not in ctx.cache:
@@ -423,6 +425,19 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
             return new_id
         await ctx.client.delete(f"{SCHEDULES}/{mine}")
         return ids[0]
+
+    def activity_keys(self, change: Change) -> list[ActivityKey]:
+        return [("REPORT_SCHEDULE", str((change.before or change.after or {}).get("id", "")))]
+
+    async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
+        return recipient_impact(
+            view,
+            self.name,
+            "recipients",
+            lambda s: f'report "{s.get("title")}"',
+            "receives",
+            "no longer receives",
+        )
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         ids = await self._same_title(ctx, change.key["title"])

@@ -16,14 +16,15 @@ role takes them.  Domo documents no call to change an existing role's name or de
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import Field, StrictStr
 
 from domogov.core.address import placeholder
-from domogov.core.changes import ApiCall, Change
+from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import GuardError
-from domogov.resources.base import KindBase
+from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import (
     delete_change,
     ensure_absent,
@@ -35,6 +36,7 @@ from domogov.resources.common import (
     pinned_key,
 )
 from domogov.resources.context import ROLES_PATH, LiveContext, as_int
+from domogov.resources.impact import ImpactView
 from domogov.spec.base import ENSURE_DOC, PINNED_DOC, Spec
 from domogov.spec.types import (
     EmailCollection,
@@ -104,6 +106,7 @@ class RoleKind(KindBase[RoleSpec, RoleLive]):
     identity_fields = ("name", "id")
     plural = "roles"
     section_doc = "Roles: authorities and the users holding them."
+    activity_types = ("ROLE", "USER")
 
     def key_of(self, spec: Any) -> dict[str, Any]:
         key = pinned_key(spec, "name")
@@ -350,11 +353,80 @@ class RoleKind(KindBase[RoleSpec, RoleLive]):
         holders = {as_int(r.get("userId", r.get("id"))) for r in rows}
         return set(body) <= holders
 
+    def activity_keys(self, change: Change) -> list[ActivityKey]:
+        oid = str((change.before or change.after or {}).get("id", ""))
+        return [("ROLE", oid), ("USER", "*")]  # role assignments are logged on the user
+
+    def own_activity(self, row: Mapping[str, Any]) -> bool:
+        return row.get("objectType") != "USER"
+
+    async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
+        """Users gaining or losing authorities: role authority edits and users moving roles."""
+        role_changes = [c for c in view.changes if c.kind == "role"]
+        if not role_changes:
+            return []
+        auths_before: dict[str, set[str]] = {
+            r["name"]: set(r["authorities"]) for r in view.live.values()
+        }
+        auths_after = dict(auths_before)
+        role_after: dict[str, str] = {}  # email -> role name after the plan
+        for change in role_changes:
+            name = change.key["name"]
+            if change.after is None:
+                auths_after.pop(name, None)
+            else:
+                auths_after[name] = set(change.after["authorities"])
+            for diff in change.diffs:
+                if diff.field == "users":
+                    for email in diff.added:
+                        role_after[email] = name
+                    for email in diff.removed:
+                        role_after.setdefault(email, str(ctx.project.default_role or "?"))
+            if change.action == Action.DELETE and change.before:
+                for email in change.before["users"]:
+                    role_after.setdefault(email, str(ctx.project.default_role or "?"))
+        affected: dict[str, tuple[str, str]] = {}
+        for email, user in ctx.users_by_email.items():
+            current = ctx.roles_by_id.get(user.get("roleId") or -1, {}).get("name")
+            if current is None:
+                continue
+            new_role = role_after.get(email, current)
+            changed_auths = auths_before.get(current) != auths_after.get(new_role)
+            if new_role != current or (current in auths_after and changed_auths):
+                affected[email] = (current, new_role)
+        needed = {r for pair in affected.values() for r in pair} - set(auths_before)
+        for name in sorted(needed):
+            role = ctx.roles_by_name.get(name)
+            if role is not None:
+                auths = set(await self.authorities_of(ctx, role["id"]))  # the shared catalogue
+                auths_before[name] = auths
+                auths_after.setdefault(name, auths)
+        out = []
+        for email, (old_role, new_role) in sorted(affected.items()):
+            old = auths_before.get(old_role, set())
+            new = auths_after.get(new_role, set())
+            where = f"role {new_role}" if old_role == new_role else f"role {old_role} -> {new_role}"
+            for authority in sorted(new - old):
+                out.append(_role_entry("+", email, authority, where, "gains"))
+            for authority in sorted(old - new):
+                out.append(_role_entry("-", email, authority, where, "loses"))
+        return out
+
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         for row in await ctx.client.get(ROLES_PATH) or []:
             if row.get("name") == change.key["name"]:
                 return row.get("id")
         return None
+
+
+def _role_entry(sign: str, email: str, authority: str, where: str, verb: str) -> dict[str, Any]:
+    return {
+        "type": "authority",
+        "sign": sign,
+        "user": email,
+        "authority": authority,
+        "text": f"{sign} {email}  {verb} {authority} ({where})",
+    }
 
 
 KIND = RoleKind()
