@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# Seconds each (the S benchmark end to end):
+# left out of the fast loop (-m "not slow"), run by CI.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 PHASES = ("plan", "plan_p1", "apply", "noop_plan", "rate_limited_plan")
 PHASE_KEYS = (

@@ -12,6 +12,10 @@ from click.testing import CliRunner
 
 from domogov.cli import cli
 
+# Seconds each (each recipe runs its shell steps and the real CLI):
+# left out of the fast loop (-m "not slow"), run by CI.
+pytestmark = pytest.mark.slow
+
 MARKER = "<!-- domogov-plan -->"
 PR, HEAD, MERGE, PLAN_RUN = 42, "headsha1", "mergesha1", "7001"
 

@@ -21,6 +21,10 @@ from click.testing import CliRunner
 
 from domogov.cli import cli
 
+# Seconds each (each recipe runs its shell steps and the real CLI):
+# left out of the fast loop (-m "not slow"), run by CI.
+pytestmark = pytest.mark.slow
+
 MARKER = "<!-- domogov-plan -->"
 MR, MERGE, PIPELINE, PLAN_JOB = 42, "mergesha1", 300, 4001
 RECIPE = RECIPES / "gitlab" / ".gitlab-ci.yml"

@@ -12,6 +12,10 @@ from ruamel.yaml import YAML
 from domogov.export import read
 from domogov.sim import SimState, generate_state
 
+# Seconds each (instances of thousands of objects):
+# left out of the fast loop (-m "not slow"), run by CI.
+pytestmark = pytest.mark.slow
+
 
 def _ids(doc: dict) -> tuple[str, ...]:
     return tuple(d["id"] for d in doc["datasets"])

@@ -43,6 +43,10 @@ import domogov.resources.context
 from domogov.client.http import DomoClient
 from domogov.errors import ResponseFormatError
 
+# A served simulator behind a hostile front per test, about 70 cases: a quarter of a
+# minute together, so left out of the fast loop (-m "not slow") and run by CI.
+pytestmark = pytest.mark.slow
+
 ME = "/api/content/v2/users/me"
 USERS = "/api/identity/v1/users"
 GROUPLIST = "/api/content/v2/groups/grouplist"

@@ -372,6 +372,7 @@ def _dq(text: str) -> str:
     return '"' + escaped.replace("\x1b", "\\e") + '"'
 
 
+@pytest.mark.slow  # each parses a line of 100,000 nodes: about half a second
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(
     "line",

@@ -24,6 +24,10 @@ from soakkit import duplicates, scenario
 
 from domogov.sim import create_app
 
+# Seconds each (subprocesses applying against a served simulator, killed at random points):
+# left out of the fast loop (-m "not slow"), run by CI.
+pytestmark = pytest.mark.slow
+
 TOKEN = "interrupt-test-token"
 
 

@@ -6,6 +6,7 @@ implementation replaced for speed; both must agree on every input.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,7 @@ grants = st.lists(st.tuples(principals, levels).map(" ".join), max_size=8) | st.
 owners = st.none() | emails.map(lambda e: f"user:{e}") | st.just("group:Sales")
 
 
+@pytest.mark.slow  # a thousand examples: about two seconds
 @settings(max_examples=1000, deadline=None)
 @given(grants, owners)
 def test_same_as_one_comparison_per_member(grant_list: list[str], owner: str | None) -> None:
