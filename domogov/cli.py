@@ -4,200 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import importlib
 import json
-import logging
-import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import click
 
 from domogov import __version__, runner
+from domogov.command import (
+    EXIT_CHANGES,
+    Output,
+    connection_of,
+    connection_options,
+    err,
+    plan_options,
+    run_command,
+    setup_logging,
+)
 from domogov.connect import Connection, open_client
-from domogov.errors import ConfigError, DomogovError, UsageError
-
-EXIT_CHANGES = 2
-
-
-# --- output ------------------------------------------------------------------------------
-
-
-class Output:
-    """Writes lines with rich styles on a TTY and plain text elsewhere (or with --no-color)."""
-
-    def __init__(self, no_color: bool = False, stream: Any = None) -> None:
-        from rich.console import Console
-
-        self.stream = stream or sys.stdout
-        tty = self.stream.isatty()
-        self.console = Console(
-            file=self.stream,
-            no_color=no_color or not tty,
-            force_terminal=tty and not no_color,
-            highlight=False,
-            markup=False,
-            emoji=False,
-            soft_wrap=True,
-        )
-        self.color = tty and not no_color
-
-    def lines(self, lines: list[tuple[str, str]]) -> None:
-        if not self.color:
-            # One write for the whole block: a large plan is ~100,000 lines, and a write per
-            # line costs more than building the plan's text.
-            if lines:
-                self.stream.write("\n".join([text for text, _ in lines]) + "\n")
-            self.stream.flush()
-            return
-        from rich.text import Text
-
-        for text, style in lines:
-            if self.color and style:
-                self.console.print(Text(text, style=style))
-            else:
-                self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def text(self, text: str) -> None:
-        self.stream.write(text if text.endswith("\n") else text + "\n")
-        self.stream.flush()
-
-
-def err(message: str) -> None:
-    click.echo(message, err=True)
-
-
-def setup_logging(verbose: int) -> None:
-    from domogov.client.policy import install_redaction
-
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("domogov")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
-    install_redaction("domogov")
-
-
-def run_command(fn: Callable[..., int | None]) -> Callable[..., None]:
-    """Turn domogov errors into a message and an exit code; no stack trace for user mistakes."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            with runner.tuned_gc():
-                code = fn(*args, **kwargs)
-        except ConfigError as exc:
-            for issue in exc.issues:
-                err(str(issue))
-            count = len(exc.issues)
-            plural = "s" if count != 1 else ""
-            err(f"{count} error{plural} in the manifests; nothing was sent to Domo.")
-            sys.exit(exc.exit_code)
-        except DomogovError as exc:
-            err(f"Error: {exc}")
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            err("Interrupted.")
-            sys.exit(130)
-        except Exception as exc:  # a bug: one clear line, the traceback only with -vv
-            from domogov.client.policy import REDACTION
-
-            REDACTION.add_secret(os.environ.get("DOMO_TOKEN", "").strip())
-            text = REDACTION.scrub(f"{type(exc).__name__}: {exc}")
-            logging.getLogger("domogov").debug("internal error", exc_info=True)
-            err(f"Error: internal error: {text}; please report it (run with -vv for details)")
-            sys.exit(1)
-        sys.exit(code or 0)
-
-    return wrapper
-
-
-# --- shared options ----------------------------------------------------------------------
-
-
-def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option(
-            "--instance",
-            metavar="NAME",
-            help="Domo instance: https://NAME.domo.com "
-            "(or DOMO_INSTANCE, or `instance` in domogov.yaml).",
-        ),
-        click.option(
-            "--base-url",
-            metavar="URL",
-            help="API base URL (a proxy or the simulator); plain http:// only to loopback.",
-        ),
-        click.option(
-            "--sandbox",
-            is_flag=True,
-            help="Use the embedded simulator, state in "
-            ".domogov/sandbox.json (seeded from a sample instance); needs no token.",
-        ),
-        click.option(
-            "--token-file",
-            metavar="FILE",
-            type=click.Path(dir_okay=False),
-            help="Read the token from FILE instead of DOMO_TOKEN.",
-        ),
-        click.option(
-            "--rate-limit",
-            type=float,
-            metavar="RPS",
-            help="At most RPS requests per second to Domo.",
-        ),
-        click.option("-v", "--verbose", count=True, help="-v logs each API call; -vv bodies."),
-        click.option("--no-color", is_flag=True, help="No colour, even on a terminal."),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
-def plan_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option(
-            "--target",
-            "targets",
-            multiple=True,
-            metavar="ADDRESS",
-            help="Only this address and what it depends on (repeatable; globs).",
-        ),
-        click.option(
-            "--allow-destructive",
-            is_flag=True,
-            help="Allow more deletes and revokes than max_destructive.",
-        ),
-        click.option(
-            "--parallelism",
-            type=click.IntRange(1, 64),
-            default=8,
-            show_default=True,
-            help="Requests in flight at once.",
-        ),
-    ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
-
-
-def _connection(kw: dict[str, Any]) -> Connection:
-    return Connection(
-        instance=kw.get("instance"),
-        base_url=kw.get("base_url"),
-        sandbox=bool(kw.get("sandbox")),
-        token_file=kw.get("token_file"),
-        parallelism=int(kw.get("parallelism") or 8),
-        rate_limit=kw.get("rate_limit"),
-    )
+from domogov.errors import UsageError
 
 
 def _load(config_dir: str) -> Any:
@@ -320,7 +149,7 @@ def plan(
 async def _make_plan(config: Any, kw: dict[str, Any]) -> tuple[Any, Any]:
     from domogov.reconcile import PlanOptions, make_plan
 
-    conn = _connection(kw)
+    conn = connection_of(kw)
     project_instance = getattr(config.project, "instance", None)
     async with open_client(conn, project_instance) as client:
         options = PlanOptions(
@@ -386,7 +215,7 @@ async def _drift(
 ) -> tuple[list[Any], str]:
     from domogov.drift import detect
 
-    conn = _connection(kw)
+    conn = connection_of(kw)
     project_instance = getattr(config.project, "instance", None)
     instance = conn.label(project_instance)
     async with open_client(conn, project_instance) as client:
@@ -428,7 +257,7 @@ async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve:
     from domogov.core.render import plan_lines
     from domogov.reconcile import PlanOptions, enforce_policy, make_plan
 
-    conn = _connection(kw)
+    conn = connection_of(kw)
     project_instance = getattr(config.project, "instance", None)
     async with open_client(conn, project_instance) as client:
         options = PlanOptions(
@@ -448,33 +277,19 @@ async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve:
 
 
 async def _apply_saved(path: Path, kw: dict[str, Any], out: Output) -> int:
-    from domogov.config import ProjectSpec
-    from domogov.core.changes import Plan
     from domogov.core.render import plan_lines
-    from domogov.reconcile import check_saved_plan, new_context
+    from domogov.reconcile import prepare_saved_plan, read_plan_file
 
-    try:
-        saved = Plan.from_json(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"{path} is not a domogov plan file: {exc}") from exc
-    conn = _connection(kw)
+    saved = read_plan_file(path)
+    conn = connection_of(kw)
     if conn.instance is None and conn.base_url is None and not conn.sandbox:
         conn.instance = saved.instance or None  # a plan file names the instance it was made for
-    label = conn.label()
-    if saved.instance != label:
-        raise UsageError(
-            f"{path} was made for instance {saved.instance!r}, not {label!r}; "
-            "plan again against this instance"
-        )
-    project = ProjectSpec()  # a saved plan is applied as made: no prune, guards already passed
     async with open_client(conn) as client:
         with _reading("Checking that the plan is still current"):
-            await check_saved_plan(saved, project, client)
+            ctx = await prepare_saved_plan(saved, path, conn.label(), client)
         out.lines(plan_lines(saved))
         if not saved.changes:
             return 0
-        config = SimpleNamespace(project=project, groups=[], roles=[])
-        ctx = new_context(client, config)
         return await _run_apply(saved, ctx, conn, out)
 
 
@@ -545,27 +360,4 @@ def _reading(what: str = "Reading live state from Domo") -> Iterator[None]:
 
 def main() -> None:
     """Console-script entry point."""
-    try:
-        cli(prog_name="domogov")
-    except SystemExit as exc:
-        _exit_now(exc)
-        raise
-
-
-def _exit_now(exc: SystemExit) -> None:
-    """End the process without tearing the interpreter down, once the output is flushed.
-
-    Freeing the objects a large plan leaves behind one by one took over half a second
-    after the last line was printed (mypy skips the teardown for the same reason). Skipped
-    under a profiler or tracer (pyinstrument, coverage), which write their reports then.
-    """
-    if sys.getprofile() is not None or sys.gettrace() is not None:
-        return
-    code = exc.code
-    if isinstance(code, str):
-        err(code)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
-            stream.flush()
-    logging.shutdown()
-    os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+    cli(prog_name="domogov")

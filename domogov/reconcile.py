@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from domogov import __version__
+from domogov.config.project import ProjectSpec
 from domogov.core.address import substitute
 from domogov.core.applier import Applier, ApplyReport, Outcome
 from domogov.core.changes import Action, ApiCall, Change, Plan, fingerprint
@@ -19,7 +22,7 @@ from domogov.core.planner import (
     order_changes,
     select_targets,
 )
-from domogov.errors import PlanError, StalePlanError
+from domogov.errors import PlanError, StalePlanError, UsageError
 from domogov.policy import check_plan_policies, raise_for_violations, unused_waivers
 from domogov.resources import ALL_KINDS, KINDS_BY_NAME
 from domogov.resources.common import ensure_absent
@@ -187,6 +190,30 @@ async def apply_plan(
         settle=settle,
     )
     return await applier.run(plan)
+
+
+def read_plan_file(path: Path) -> Plan:
+    """A plan saved with ``plan --out``; a file that is not one is a usage error (exit 1)."""
+    try:
+        return Plan.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{path} is not a domogov plan file: {exc}") from exc
+
+
+async def prepare_saved_plan(plan: Plan, path: Path, instance: str, client: Any) -> LiveContext:
+    """Check a saved plan may be applied here and now; the context to apply it with.
+
+    Refuses a plan made for another instance, and a stale one (its objects changed since).
+    A saved plan is applied as made: no prune, and its guards passed when it was planned.
+    """
+    if plan.instance != instance:
+        raise UsageError(
+            f"{path} was made for instance {plan.instance!r}, not {instance!r}; "
+            "plan again against this instance"
+        )
+    project = ProjectSpec()
+    await check_saved_plan(plan, project, client)
+    return LiveContext(client=client, project=project, config=None)
 
 
 async def check_saved_plan(plan: Plan, project: Any, client: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from domogov import runner
-from domogov.cli import _connection, connection_options, err, run_command, setup_logging
+from domogov.command import connection_of, connection_options, err, run_command, setup_logging
 from domogov.connect import open_client
 from domogov.errors import UsageError
 from domogov.spec.types import check_dataset_id
@@ -123,7 +123,7 @@ def export(
     if datasets and all_datasets:
         raise UsageError("give --datasets ID,... or --all-datasets, not both")
     out = Path(out_dir)
-    conn = _connection(kw)
+    conn = connection_of(kw)
     project_instance = _project_instance(out)
     instance = None
     if not conn.sandbox and not conn.base_url:
