@@ -57,6 +57,7 @@ def new_context(client: Any, config: Any) -> LiveContext:
 async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Plan, LiveContext]:
     """Read live state for what the manifests name and decide every change."""
     ctx = new_context(client, config)
+    await ctx.load_me()  # fail fast (auth, DNS, TLS) before fanning out
 
     async def read(kind: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         keys = [kind.key_of(s) for s in _specs(config, kind.section)]
@@ -132,6 +133,7 @@ async def stale_changes(plan: Plan, config_project: Any, client: Any) -> list[st
     """Re-read exactly the objects the plan touches; the addresses whose live state moved."""
     ctx = LiveContext(client=client, project=config_project, config=None)
     # Re-read with the same view of renamed groups the plan was made with.
+    await ctx.load_me()
     ctx.pinned_groups = [
         SimpleNamespace(id=c.key["id"], name=c.key["name"])
         for c in plan.changes

@@ -68,7 +68,7 @@ class LiveContext:
 
     async def load_directory(self, *, groups: bool = True, roles: bool = True) -> None:
         """Read the token's user, all users, and (when needed) all groups and roles."""
-        tasks = [self._load_me(), self._load_users()]
+        tasks = [self.load_me(), self._load_users()]
         if groups:
             tasks.append(self._load_groups())
         if roles:
@@ -97,7 +97,12 @@ class LiveContext:
                 self._holders.setdefault(user.get("roleId") or -1, []).append(user)
         return self._holders.get(role_id, [])
 
-    async def _load_me(self) -> None:
+    async def load_me(self) -> None:
+        """Read the token's own user, once. Planning does this before anything else: a bad
+        token, a host that does not resolve or a refused TLS handshake fails here, once,
+        before the reads fan out."""
+        if self.me:
+            return
         me = await self.client.get(ME_PATH)
         if not isinstance(me, dict) or as_int(me.get("id")) is None:
             # Without the token's own user the self-lockout guard could not work: stop.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jsonschema
 import pytest
 from config_helpers import REPO
 from ruamel.yaml import YAML
@@ -66,7 +67,6 @@ def test_main_prints_the_schema(capsys):
 
 
 def test_examples_conform_to_the_schema():
-    jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(json_schema())
     yaml = YAML(typ="safe", pure=True)
     for path in sorted((REPO / "examples" / "config").rglob("*.yaml")):
@@ -78,7 +78,6 @@ def test_examples_conform_to_the_schema():
     "case", ["grant_neither", "grant_user_and_group", "unknown_key", "missing_required_key"]
 )
 def test_schema_also_flags_invalid_examples(case):
-    jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(json_schema())
     yaml = YAML(typ="safe", pure=True)
     for path in (REPO / "examples" / "invalid" / case).glob("*.yaml"):

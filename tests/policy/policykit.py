@@ -33,7 +33,10 @@ def load(root: Path, files: dict[str, str]) -> Config:
 
 
 def errors(root: Path, files: dict[str, str]) -> list[str]:
-    """The lines load_checked reports (manifest loading, then policies) (the test fails if the directory loads cleanly)."""
+    """The lines load_checked reports: manifest loading, then policies.
+
+    The test fails if the directory loads cleanly.
+    """
     with pytest.raises(ConfigError) as info:
         load_checked(write(root, files))
     return [str(i) for i in info.value.issues]

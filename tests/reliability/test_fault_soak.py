@@ -42,13 +42,14 @@ async def soak(tmp_path: Path, seed: int, scale: str, max_rounds: int) -> dict[s
     options = PlanOptions(instance="soak", allow_destructive=True)
 
     def client() -> DomoClient:
-        # Retry-After is honoured up to backoff_max: keep it small so the soak stays fast.
+        # Backoff and Retry-After (max_retry_after) kept tiny so the soak stays fast.
         return DomoClient(
             "http://127.0.0.1",
             state.token,
             transport=transport,
             backoff_base=0.001,
             backoff_max=0.005,
+            max_retry_after=0.005,
             max_retries=8,
         )
 
