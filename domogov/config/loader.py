@@ -320,13 +320,13 @@ Position = tuple[int, int]
 
 
 class _Yaml12Resolver(Resolver):
-    """ruamel's YAML 1.2 resolver (``Resolver``), made with the arguments a YAML instance and
-    libyaml's composer give the default ``VersionedResolver``.
+    """ruamel's YAML 1.2 resolver (``Resolver``) for libyaml's composer, taking the arguments
+    ruamel gives its default ``VersionedResolver``.
 
-    ``VersionedResolver`` works out the YAML version again for every scalar, looking for the
-    pure parser's scanner, which libyaml's composer does not have (it always ends at 1.2);
-    that was most of the time spent composing a large configuration. A file naming its
-    version (`%YAML 1.1`) is read by the pure parser, which honours it.
+    ``VersionedResolver`` works out the YAML version again for every scalar by looking for
+    the pure parser's scanner, which libyaml's composer does not have (so it always ends at
+    1.2): that was over half the time spent composing a large configuration. A file naming
+    its version (`%YAML 1.1`) is read by the pure parser, which honours it.
     """
 
     def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
@@ -336,13 +336,22 @@ class _Yaml12Resolver(Resolver):
     def processing_version(self) -> tuple[int, int]:
         return (1, 2)  # what the constructor asks (YAML 1.1 reads `012` as octal)
 
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # Most scalars of a manifest are names and emails, quoted or starting with a
+        # character no implicit rule starts with: a string, as ruamel would find, without
+        # building the list of rules to try (there are no path resolvers).
+        if kind is ScalarNode and not (implicit[0] and value[:1] in self.yaml_implicit_resolvers):
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
 
 def _compose(text: str) -> tuple[YAML, Node | None]:
     """ruamel's node graph of ``text`` (None when empty) and the YAML instance that made it.
 
-    libyaml is about 5x faster than the pure parser, but stricter than YAML 1.2 in places
-    (`{at: 08:00}`; a reused anchor name): whatever it refuses goes to the pure parser, which
-    decides, and words the error the same way every time.
+    libyaml composes several times faster than the pure parser, but is stricter than YAML 1.2
+    in places (`{at: 08:00}`; a reused anchor name): whatever it refuses goes to the pure
+    parser, which decides, and words the error the same way every time. So does a file with
+    a `%YAML` directive: libyaml's composer resolves every file with the 1.2 rules.
     """
     if LIBYAML and not _DIRECTIVE.search(text):
         fast = YAML(typ="safe")
@@ -366,11 +375,11 @@ def _warning_issues(
 ) -> list[ConfigIssue]:
     """Located issues for ruamel's warnings about the file; other warnings are shown again."""
     issues: list[ConfigIssue] = []
-    reused = False
+    reused: list[warnings.WarningMessage] = []
     for warned in caught:
         message = warned.message
-        if isinstance(message, ReusedAnchorWarning) and root is not None:
-            reused = True  # located below, from the graph: the warning carries only text
+        if isinstance(message, ReusedAnchorWarning):
+            reused.append(warned)  # its text alone names no file: located from the graph
         elif isinstance(message, MantissaNoDotYAML1_1Warning):
             text = str(message.flt)
             cut = text.lower().index("e")
@@ -380,16 +389,23 @@ def _warning_issues(
             )
             issues.append(ConfigIssue(Location(display, *_pos(message.node)), "", msg))
         else:
-            warnings.warn_explicit(message, warned.category, warned.filename, warned.lineno)
-    if reused and root is not None:
-        for before, again in _reused_anchors(root):
-            line, col = _pos(before)
-            msg = (
-                f"anchor '&{again.anchor}' is used again (also at line {line}, column {col}); "
-                "give each anchor its own name"
-            )
-            issues.append(ConfigIssue(Location(display, *_pos(again)), "", msg))
+            _show(warned)
+    found = _reused_anchors(root) if reused and root is not None else []
+    for before, again in found:
+        line, col = _pos(before)
+        msg = (
+            f"anchor '&{again.anchor}' defined again (also at line {line}, column {col}); "
+            "give each anchor its own name"
+        )
+        issues.append(ConfigIssue(Location(display, *_pos(again)), "", msg))
+    if not found:
+        for warned in reused:  # no graph (the file is refused): shown as ruamel words it
+            _show(warned)
     return issues
+
+
+def _show(warned: warnings.WarningMessage) -> None:
+    warnings.warn_explicit(warned.message, warned.category, warned.filename, warned.lineno)
 
 
 def _reused_anchors(root: Node) -> list[tuple[Node, Node]]:

@@ -289,8 +289,8 @@ def test_a_reused_anchor_name_is_a_located_issue(tmp_path: Path, parser: str) ->
     data, issues, _, _ = load(tmp_path, "a: &x 1\nb: &x 2\nc: *x\nd: &x 3\n")
     assert data == {"a": 1, "b": 2, "c": 2, "d": 3}
     assert issues == [
-        "2:4: anchor '&x' is used again (also at line 1, column 4); give each anchor its own name",
-        "4:4: anchor '&x' is used again (also at line 2, column 4); give each anchor its own name",
+        "2:4: anchor '&x' defined again (also at line 1, column 4); give each anchor its own name",
+        "4:4: anchor '&x' defined again (also at line 2, column 4); give each anchor its own name",
     ]
 
 
