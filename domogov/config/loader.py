@@ -542,7 +542,8 @@ class _Walk:
                 item_path = (*path, index)
                 mark = node.start_mark
                 pos = sink[0][item_path] = (mark.line + 1, mark.column + 1)
-                value.append(self._scalar(node, item_path, pos))
+                text = node.value if node.tag == _STR else self._scalar(node, item_path, pos)
+                value.append(text)
                 continue
             item = self._enter(node, (*path, index), sink, stack, _ITEM, "")
             if item is _OPENED:
@@ -567,7 +568,8 @@ class _Walk:
             # Keys are taken as written: `1:` or `true:` as keys are names, not numbers.
             key: str = key_node.value
             key_path = (*path, key)
-            at = _pos(key_node)
+            mark = key_node.start_mark
+            at = (mark.line + 1, mark.column + 1)
             before = first.get(key)
             if before is not None:
                 msg = (
@@ -579,7 +581,9 @@ class _Walk:
             if plain and isinstance(value_node, ScalarNode):
                 mark = value_node.start_mark
                 pos = sink[0][key_path] = (mark.line + 1, mark.column + 1)
-                value[key] = self._scalar(value_node, key_path, pos)
+                tag = value_node.tag
+                text = value_node.value if tag == _STR else self._scalar(value_node, key_path, pos)
+                value[key] = text
                 continue
             item = self._enter(value_node, key_path, sink, stack, _VALUE, key)
             if item is _OPENED:
