@@ -99,7 +99,8 @@ class Simulator:
             _kill_group(self.proc, grace=60)
 
     def stats(self) -> dict[str, Any]:
-        return httpx.get(f"{self.url}/_sim/stats", timeout=30).json()
+        stats: dict[str, Any] = httpx.get(f"{self.url}/_sim/stats", timeout=30).json()
+        return stats
 
     def reset_stats(self) -> None:
         httpx.post(f"{self.url}/_sim/stats/reset", timeout=30).raise_for_status()
@@ -179,7 +180,7 @@ class CliRunner:
                 proc.kill()
                 _, status, usage = os.wait4(proc.pid, 0)
                 proc.returncode = os.waitstatus_to_exitcode(status)
-                raise TimeoutError(f"{' '.join(proc.args)} ran past its time limit")
+                raise TimeoutError(f"{proc.args!r} ran past its time limit")
             time.sleep(0.005)
 
     def kill_current(self) -> None:

@@ -11,10 +11,12 @@ import os
 import platform
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,24 @@ def _page_sizes() -> tuple[int, int]:
     from domogov.resources import context, report_schedule
 
     return int(getattr(context, "GROUPLIST_PAGE", 100)), int(getattr(report_schedule, "PAGE", 200))
+
+
+def _child_package(env: dict[str, str]) -> str:
+    """The domogov package the CLI children import (same interpreter, env and working dir).
+
+    ``python -m`` puts the working directory first on sys.path, so a run from another
+    checkout (bench/compare.py) can import a different package than this script did.
+    """
+    proc = subprocess.run(
+        [sys.executable, "-c", "import domogov; print(domogov.__file__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    return proc.stdout.strip()
 
 
 # --- phases ------------------------------------------------------------------------------
@@ -102,8 +122,9 @@ def read_plan(path: Path) -> dict[str, Any]:
     changes = doc.get("changes", [])
     by_kind: Counter[str] = Counter(c["kind"] for c in changes)
     calls_by_kind: Counter[str] = Counter()
-    access_calls = Counter()
-    share_calls, revoke_calls = Counter(), Counter()
+    access_calls: Counter[str] = Counter()
+    share_calls: Counter[str] = Counter()
+    revoke_calls: Counter[str] = Counter()
     for change in changes:
         calls_by_kind[change["kind"]] += len(change.get("calls", []))
         for call in change.get("calls", []):
@@ -218,8 +239,42 @@ def run_all(
 # --- targets -----------------------------------------------------------------------------
 
 
-def target(name: str, met: bool, value: str, limit: str, detail: str = "") -> dict[str, Any]:
-    return {"name": name, "met": bool(met), "value": value, "limit": limit, "detail": detail}
+# Targets are what the issue asks for (met or not met); checks are the run's own correctness;
+# information is a figure printed for the reader, never judged.
+WALL_FACTOR = 1.4  # plan wall <= 1.4 x its lower bound (issue 12)
+PLAN_CPU_LIMIT_S = 20.0  # the network is the bottleneck: this only guards against waste
+RSS_LIMIT_MB = 400.0
+
+
+def target(
+    name: str, met: bool, value: str, limit: str, detail: str = "", *, kind: str = "target"
+) -> dict[str, Any]:
+    """A judged figure: ``kind`` is "target" (the issue's) or "check" (the run's correctness)."""
+    return {
+        "name": name,
+        "kind": kind,
+        "met": bool(met),
+        "value": value,
+        "limit": limit,
+        "detail": detail,
+    }
+
+
+def information(phases: dict[str, Any]) -> list[dict[str, Any]]:
+    """Figures printed for information only: no limit, not met or not met."""
+    plan, p1 = phases["plan"], phases["plan_p1"]
+    speedup = p1["wall_s"] / plan["wall_s"] if plan["wall_s"] else 0.0
+    return [
+        {
+            "name": "plan speed-up over --parallelism 1",
+            "kind": "info",
+            "value": f"{speedup:.2f}x",
+            "detail": (
+                f"{p1['wall_s']:.1f} s / {plan['wall_s']:.1f} s; {PARALLELISM}x is the ceiling "
+                f"at parallelism {PARALLELISM}, so it is not a target"
+            ),
+        }
+    ]
 
 
 def evaluate(phases: dict[str, Any], minimum: int, expected_changes: int) -> list[dict[str, Any]]:
@@ -230,21 +285,11 @@ def evaluate(phases: dict[str, Any], minimum: int, expected_changes: int) -> lis
     bound = plan["lower_bound_s"]
     out.append(
         target(
-            "plan wall <= 1.3 x lower bound",
-            plan["wall_s"] <= 1.3 * bound,
+            f"plan wall <= {WALL_FACTOR:g} x lower bound",
+            plan["wall_s"] <= WALL_FACTOR * bound,
             f"{plan['wall_s']:.1f} s",
-            f"{1.3 * bound:.1f} s",
+            f"{WALL_FACTOR * bound:.1f} s",
             f"lower bound ceil({plan['requests']}/{PARALLELISM}) x latency = {bound:.2f} s",
-        )
-    )
-    speedup = p1["wall_s"] / plan["wall_s"] if plan["wall_s"] else 0.0
-    out.append(
-        target(
-            "plan >= 8x faster than --parallelism 1",
-            speedup >= 8,
-            f"{speedup:.2f}x",
-            "8x",
-            f"{p1['wall_s']:.1f} s / {plan['wall_s']:.1f} s",
         )
     )
     out.append(
@@ -295,14 +340,19 @@ def evaluate(phases: dict[str, Any], minimum: int, expected_changes: int) -> lis
         )
     )
     out.append(
-        target("plan client CPU <= 10 s", plan["cpu_s"] <= 10, f"{plan['cpu_s']:.1f} s", "10 s")
+        target(
+            f"plan client CPU <= {PLAN_CPU_LIMIT_S:g} s",
+            plan["cpu_s"] <= PLAN_CPU_LIMIT_S,
+            f"{plan['cpu_s']:.1f} s",
+            f"{PLAN_CPU_LIMIT_S:g} s",
+        )
     )
     out.append(
         target(
-            "plan client peak RSS <= 400 MB",
-            plan["peak_rss_mb"] <= 400,
+            f"plan client peak RSS <= {RSS_LIMIT_MB:g} MB",
+            plan["peak_rss_mb"] <= RSS_LIMIT_MB,
             f"{plan['peak_rss_mb']:.0f} MB",
-            "400 MB",
+            f"{RSS_LIMIT_MB:g} MB",
         )
     )
     out.append(
@@ -314,13 +364,14 @@ def evaluate(phases: dict[str, Any], minimum: int, expected_changes: int) -> lis
             f"peak {rl['peak_requests_in_1s']} requests in any 1 s",
         )
     )
-    # Correctness of the run itself.
+    # Correctness of the run itself: checks, not targets.
     out.append(
         target(
             "plan has the scenario's changes",
             changes == expected_changes,
             str(changes),
             str(expected_changes),
+            kind="check",
         )
     )
     out.append(
@@ -329,10 +380,17 @@ def evaluate(phases: dict[str, Any], minimum: int, expected_changes: int) -> lis
             p1["plan"].get("addresses") == pl.get("addresses") and p1["exit_code"] == 0,
             f"{p1['plan'].get('changes', 0)} changes",
             f"{changes} changes",
+            kind="check",
         )
     )
     out.append(
-        target("apply succeeds", apply_["exit_code"] == 0, f"exit {apply_['exit_code']}", "exit 0")
+        target(
+            "apply succeeds",
+            apply_["exit_code"] == 0,
+            f"exit {apply_['exit_code']}",
+            "exit 0",
+            kind="check",
+        )
     )
     out.append(
         target(
@@ -341,6 +399,7 @@ def evaluate(phases: dict[str, Any], minimum: int, expected_changes: int) -> lis
             f"{noop['remaining_count']} changes (exit {noop['exit_code']})",
             "0 changes",
             ", ".join(noop["remaining"][:5]),
+            kind="check",
         )
     )
     return out
@@ -360,6 +419,7 @@ def print_report(results: dict[str, Any]) -> None:
         f"{host['cpus']} CPUs, Python {host['python']}, load average "
         f"{host['load_average_before']} before / {host['load_average_after']} after"
     )
+    print(f"domogov imported from {host.get('domogov_package', '?')}")
     if max(host["load_average_before"], host["load_average_after"]) > 0.5 * (host["cpus"] or 1):
         print("note: other work was running on this machine; wall times are inflated")
     print()
@@ -401,12 +461,22 @@ def print_report(results: dict[str, Any]) -> None:
         print(f"{kind:<24}{n:>8}{pl['calls_by_kind'].get(kind, 0):>9}{writes.get(kind, 0):>8}")
     print()
     print(f"targets ({TARGETS_NOTE}):")
-    for t in results["targets"]:
+    _print_judged(t for t in results["targets"] if t.get("kind", "target") == "target")
+    print("checks of the run itself:")
+    _print_judged(t for t in results["targets"] if t.get("kind") == "check")
+    print("information (printed for the reader; not a target):")
+    for info in results.get("information", []):
+        detail = f"  [{info['detail']}]" if info["detail"] else ""
+        print(f"  info     {info['name']}: {info['value']}{detail}")
+    print()
+    print(f"total benchmark time {results['total_wall_s']:.0f} s")
+
+
+def _print_judged(entries: Iterable[dict[str, Any]]) -> None:
+    for t in entries:
         mark = "met    " if t["met"] else "NOT met"
         detail = f"  [{t['detail']}]" if t["detail"] else ""
         print(f"  {mark}  {t['name']}: {t['value']} (limit {t['limit']}){detail}")
-    print()
-    print(f"total benchmark time {results['total_wall_s']:.0f} s")
 
 
 # --- main --------------------------------------------------------------------------------
@@ -467,6 +537,8 @@ def _run(args: argparse.Namespace, work: Path, started: float) -> int:
     env["DOMO_TOKEN"] = sc.token
     sim = Simulator(state_file, args.latency_ms, work / "logs" / "simulator.log")
     runner = CliRunner(env, work / "logs")
+    package = _child_package(env)
+    print(f"the CLI imports {package}", flush=True)
     try:
         sim.start()
         print(f"simulator on {sim.url}; running the phases", flush=True)
@@ -495,6 +567,7 @@ def _run(args: argparse.Namespace, work: Path, started: float) -> int:
             # Other work on the machine slows every phase: note how busy it was.
             "load_average_before": round(load_before, 2),
             "load_average_after": round(os.getloadavg()[0], 2),
+            "domogov_package": package,
         },
         "minimum_requests": {
             "total": total_min,
@@ -509,6 +582,8 @@ def _run(args: argparse.Namespace, work: Path, started: float) -> int:
         "phases": phases,
     }
     results["targets"] = evaluate(phases, total_min, expected)
+    results["information"] = information(phases)
+    # Targets and checks both count; information never does.
     results["all_met"] = all(t["met"] for t in results["targets"])
     results["total_wall_s"] = round(time.perf_counter() - started, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
