@@ -66,7 +66,7 @@ def test_empty_section_is_allowed(load):
 def test_paths_are_shown_as_the_user_gave_the_directory(tmp_path, monkeypatch):
     write_tree(tmp_path / "gov" / "conf", {"g.yaml": "groups: [{name: X, nam: Y}]"})
     monkeypatch.chdir(tmp_path)
-    assert lines_of("gov/conf")[0].startswith("gov/conf/g.yaml:1:20: groups[0].nam:")
+    assert lines_of("gov/conf")[0].startswith("gov/conf/g.yaml:1:20: group.X: nam:")
     assert lines_of("gov/conf/")[0].startswith("gov/conf/g.yaml:1:20:")
     monkeypatch.chdir(tmp_path / "gov" / "conf")
     assert lines_of(".")[0].startswith("g.yaml:1:20:")
@@ -264,3 +264,14 @@ class TestSymlinks:
         (tmp_path / "cfg" / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
         monkeypatch.chdir(tmp_path)
         assert lines_of("cfg") == ["cfg/gone.yaml: broken symlink; not read"]
+
+
+def test_a_reused_anchor_name_is_located_not_a_warning(tree, recwarn):
+    name = tree(
+        {"g.yaml": "x-a: &d {type: open}\nx-b: &d {type: closed}\ngroups:\n  - {<<: *d, name: A}\n"}
+    )
+    assert lines_of(name) == [
+        "cfg/g.yaml:2:6: anchor '&d' defined again (also at line 1, column 6); "
+        "give each anchor its own name"
+    ]
+    assert [str(w.message) for w in recwarn] == []
