@@ -24,6 +24,7 @@ Messages never contain the API token: the client redacts it before an ApiError i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -49,16 +50,30 @@ class Location:
 
 @dataclass(frozen=True)
 class ConfigIssue:
-    """One problem in the manifests: where, the data path (``groups[1].members``), and what."""
+    """One problem in the manifests: where, the data path (``groups[1].members``), and what.
+
+    ``address`` names the object the problem is about (``group.Marketing``) when it is known;
+    then the message reads ``file:line:col: group.Marketing: owners: ...``, the path shown
+    inside the object, so a reader need not count list entries to find it.
+    """
 
     location: Location | None
     path: str
     message: str
+    address: str = ""
 
     def __str__(self) -> str:
         prefix = f"{self.location}: " if self.location else ""
-        path = f"{self.path}: " if self.path else ""
-        return f"{prefix}{path}{self.message}"
+        path = self.path
+        if self.address:
+            path = _ENTRY.sub("", path, count=1)
+            prefix += f"{self.address}: "
+        shown = f"{path}: " if path else ""
+        return f"{prefix}{shown}{self.message}"
+
+
+#: The ``groups[3].`` that starts a data path inside one entry of a kind section.
+_ENTRY = re.compile(r"^[a-z_]+\[\d+\]\.?")
 
 
 class ConfigError(DomogovError):

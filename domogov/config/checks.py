@@ -35,7 +35,7 @@ def _of(config: Config, section: str, model: type[T]) -> list[T]:
 
 def _issue(config: Config, spec: Any, *path: str | int, message: str) -> ConfigIssue:
     loc, data_path = config.locate(spec, *path)
-    return ConfigIssue(loc, data_path, message)
+    return ConfigIssue(loc, data_path, message, str(getattr(spec, "address", "") or ""))
 
 
 def _declared_twice(config: Config) -> list[ConfigIssue]:
@@ -48,7 +48,7 @@ def _declared_twice(config: Config) -> list[ConfigIssue]:
             key = key.casefold()
         prev = first.setdefault((kind, key), spec)
         if prev is not spec:
-            message = f"{spec.label()} is declared twice: first at {config.where(prev)}"
+            message = f"declared twice: first at {config.where(prev)}"
             issues.append(_issue(config, spec, message=message))
     return issues
 
@@ -114,7 +114,7 @@ def _owners_emptied(config: Config) -> list[ConfigIssue]:
             config,
             group,
             "owners",
-            message="owners: [] would remove every owner; a group keeps at least one owner "
+            message="[] would remove every owner; a group keeps at least one owner "
             "(omit 'owners' to leave them unmanaged)",
         )
         for group in _of(config, "groups", GroupSpec)

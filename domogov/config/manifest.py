@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -188,7 +189,11 @@ def _load_manifest(config: Config, sf: SourceFile, issues: list[ConfigIssue]) ->
             try:
                 spec = model.model_validate(item)
             except ValidationError as exc:
-                issues.extend(translate(exc, model, (key, i), source))
+                address = model.address_of_raw(item)
+                issues.extend(
+                    dataclasses.replace(issue, address=address)
+                    for issue in translate(exc, model, (key, i), source)
+                )
                 continue
             config.sections[key].append(spec)
             config._register(spec, item, source, (key, i))

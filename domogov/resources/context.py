@@ -221,7 +221,8 @@ class LiveContext:
         """
         if spec is None and any(i.message == message for i in self.issues):
             return
-        self.issues.append(ConfigIssue(self.where(spec, *path), field_path, message))
+        address = str(getattr(spec, "address", "") or "")
+        self.issues.append(ConfigIssue(self.where(spec, *path), field_path, message, address))
 
     def user_id(
         self, email: str, spec: Any = None, path: tuple[Any, ...] = (), label: str = ""

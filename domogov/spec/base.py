@@ -84,6 +84,24 @@ class Spec(BaseModel):
         """How messages name the object: ``group 'Finance Analysts'``, ``alert 358``."""
         return f"{self.kind.replace('_', ' ')} '{self.identity_key()}'"
 
+    @classmethod
+    def address_of_raw(cls, raw: Any) -> str:
+        """The address an entry that failed validation would have, if its identity keys are
+        readable (so the message names the object); ``""`` when they are not."""
+        if not isinstance(raw, dict):
+            return ""
+        try:
+            partial = cls.model_construct(**{k: v for k, v in raw.items() if k in cls.model_fields})
+            key = partial.identity_key()
+        except (AttributeError, TypeError, ValueError):
+            return ""
+        text = str(key) if isinstance(key, str | int) and not isinstance(key, bool) else ""
+        # Only a key that prints as itself: a name with a line break or a control character is
+        # exactly what the message is about, and must not garble the message.
+        if not text or not text.isprintable() or len(text) > 200 or text.endswith("None"):
+            return ""
+        return f"{cls.kind}.{text}"
+
     @property
     def address(self) -> str:
         """The object's address in plans: ``group.Finance Analysts``."""

@@ -17,13 +17,14 @@ def test_object_declared_twice_names_both_locations(tree):
         }
     )
     assert lines_of(name) == [
-        "cfg/b/c.yaml:3:5: groups[1]: group 'Finance' is declared twice: first at cfg/a.yaml:2:5"
+        "cfg/b/c.yaml:3:5: group.Finance: declared twice: first at cfg/a.yaml:2:5"
     ]
 
 
 def test_names_differing_only_in_case_collide(tree):
     [issue] = issues_of(tree({"r.yaml": "roles: [{name: Data Steward}, {name: data steward}]"}))
-    assert issue.message == "role 'data steward' is declared twice: first at cfg/r.yaml:1:9"
+    assert issue.address == "role.data steward"
+    assert issue.message == "declared twice: first at cfg/r.yaml:1:9"
 
 
 def test_every_kind_detects_duplicates(tree):
@@ -44,20 +45,21 @@ def test_every_kind_detects_duplicates(tree):
             """
         }
     )
-    messages = [i.message.split(" is declared twice")[0] for i in issues_of(name)]
-    assert messages == [
-        f"dataset share '{UUID}'",
-        "certification of card 5",
-        f"certification of dataset '{UUID}'",
-        "alert 1",
-        "report schedule 'T'",
+    issues = issues_of(name)
+    assert all(i.message.startswith("declared twice: first at ") for i in issues)
+    assert [i.address for i in issues] == [
+        f"dataset_share.{UUID}",
+        "certification.card.5",
+        f"certification.dataset.{UUID}",
+        "alert.1",
+        "report_schedule.T",
     ]
 
 
 def test_pinned_id_used_twice(tree):
     name = tree({"g.yaml": "groups:\n  - {name: A, id: 7}\n  - {name: B, id: 7}\n"})
     assert lines_of(name) == [
-        "cfg/g.yaml:3:19: groups[1].id: id 7 is pinned by group 'B' and by group 'A' "
+        "cfg/g.yaml:3:19: group.B: id: id 7 is pinned by group 'B' and by group 'A' "
         "at cfg/g.yaml:2:5"
     ]
 
@@ -70,7 +72,7 @@ def test_user_in_two_roles_names_both_locations(tree):
         }
     )
     assert lines_of(name) == [
-        "cfg/b.yaml:4:9: roles[0].users[0]: user 'u@acme.example' is in two roles: role 'B' and "
+        "cfg/b.yaml:4:9: role.B: users[0]: user 'u@acme.example' is in two roles: role 'B' and "
         "role 'A' at cfg/a.yaml:3:29; a user holds exactly one role"
     ]
 
@@ -108,7 +110,7 @@ def test_grant_to_same_principal_twice(tree):
         }
     )
     assert lines_of(name) == [
-        "cfg/s.yaml:7:11: dataset_shares[0].grants.items[1]: user 'u@x.io' is granted twice in "
+        f"cfg/s.yaml:7:11: dataset_share.{UUID}: grants.items[1]: user 'u@x.io' is granted twice in "
         "this share (CAN_VIEW at cfg/s.yaml:6:11, then CAN_EDIT); keep one grant"
     ]
 
@@ -116,7 +118,8 @@ def test_grant_to_same_principal_twice(tree):
 def test_removing_every_owner_is_refused(tree):
     [issue] = issues_of(tree({"g.yaml": "groups: [{name: G, owners: []}]"}))
     assert issue.path == "groups[0].owners"
-    assert issue.message.startswith("owners: [] would remove every owner")
+    assert issue.message.startswith("[] would remove every owner")
+    assert str(issue).startswith("cfg/g.yaml:1:28: group.G: owners: [] would remove every owner")
 
 
 def test_additive_empty_owners_is_fine(load):
@@ -137,7 +140,7 @@ def test_reference_to_a_group_declared_absent(tree):
         }
     )
     assert lines_of(name) == [
-        "cfg/r.yaml:5:35: report_schedules[0].recipients[1]: group 'Old' is referenced here but "
+        "cfg/r.yaml:5:35: report_schedule.T: recipients[1]: group 'Old' is referenced here but "
         "declared with ensure: absent at cfg/g.yaml:1:10"
     ]
 

@@ -66,7 +66,7 @@ def test_empty_section_is_allowed(load):
 def test_paths_are_shown_as_the_user_gave_the_directory(tmp_path, monkeypatch):
     write_tree(tmp_path / "gov" / "conf", {"g.yaml": "groups: [{name: X, nam: Y}]"})
     monkeypatch.chdir(tmp_path)
-    assert lines_of("gov/conf")[0].startswith("gov/conf/g.yaml:1:20: groups[0].nam:")
+    assert lines_of("gov/conf")[0].startswith("gov/conf/g.yaml:1:20: group.X: nam:")
     assert lines_of("gov/conf/")[0].startswith("gov/conf/g.yaml:1:20:")
     monkeypatch.chdir(tmp_path / "gov" / "conf")
     assert lines_of(".")[0].startswith("g.yaml:1:20:")

@@ -108,7 +108,9 @@ async def test_ensure_absent_deletes_the_group(env: Env) -> None:
 
 async def test_dynamic_group_members_are_refused_with_location(env: Env) -> None:
     env.write("groups.yaml", "groups:\n  - name: All Employees\n    members: [bob@example.com]\n")
-    with pytest.raises(PlanError, match=r"groups\.yaml:3:14: groups\[0\]\.members: .*dynamic"):
+    with pytest.raises(
+        PlanError, match=r"groups\.yaml:3:14: group\.All Employees: members: .*dynamic"
+    ):
         await env.plan()
 
 
