@@ -110,8 +110,8 @@ def test_grant_to_same_principal_twice(tree):
         }
     )
     assert lines_of(name) == [
-        f"cfg/s.yaml:7:11: dataset_share.{UUID}: grants.items[1]: user 'u@x.io' is granted twice in "
-        "this share (CAN_VIEW at cfg/s.yaml:6:11, then CAN_EDIT); keep one grant"
+        f"cfg/s.yaml:7:11: dataset_share.{UUID}: grants.items[1]: user 'u@x.io' is granted "
+        "twice in this share (CAN_VIEW at cfg/s.yaml:6:11, then CAN_EDIT); keep one grant"
     ]
 
 

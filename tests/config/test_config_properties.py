@@ -70,12 +70,13 @@ def manifests(draw) -> dict[str, list[dict[str, Any]]]:
         result["groups"].append(group)
 
     role_names = draw(unique(names))
+    # A template the manifests themselves delete is refused at validate: never draw one.
+    declared = {n.casefold() for n in role_names}
+    templates = names.filter(lambda n: n.casefold() not in declared)
     holders = {e: draw(st.sampled_from([None, *role_names])) for e in people} if role_names else {}
     for name in role_names:
         role: dict[str, Any] = {"name": name}
-        # A template the manifests themselves delete is refused at validate: never draw one.
-        declared = {n.casefold() for n in role_names}
-        optional(draw, role, "from_role", names.filter(lambda n: n.casefold() not in declared))
+        optional(draw, role, "from_role", templates)
         optional(draw, role, "authorities", collection(st.lists(st.sampled_from(["a.b", "c.d"]))))
         mine = [e for e, r in holders.items() if r == name]
         optional(draw, role, "users", collection(st.just(mine)))
