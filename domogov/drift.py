@@ -192,8 +192,8 @@ def attribute(plan: Plan, activity: list[dict[str, Any]]) -> list[DriftEntry]:
         unique = {id(r): r for r in candidates}
         ordered = sorted(unique.values(), key=lambda r: -int(r.get("time") or 0))
         for detail, term in describe(change):
-            row = _best(ordered, term, kind.own_activity)
-            entries.append(_entry(change.address, detail, row))
+            best = _best(ordered, term, kind.own_activity)
+            entries.append(_entry(change.address, detail, best))
     return entries
 
 

@@ -24,7 +24,7 @@ from domogov.core.planner import (
 )
 from domogov.errors import PlanError, StalePlanError, UsageError
 from domogov.policy import check_plan_policies, raise_for_violations, unused_waivers
-from domogov.resources import ALL_KINDS, KINDS_BY_NAME
+from domogov.resources import ALL_KINDS, KINDS_BY_NAME, Kind
 from domogov.resources.common import ensure_absent
 from domogov.resources.context import LiveContext
 from domogov.resources.impact import compute_impact
@@ -59,18 +59,21 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
     ctx = new_context(client, config)
     await ctx.load_me()  # fail fast (auth, DNS, TLS) before fanning out
 
-    async def read(kind: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    async def read(kind: Kind) -> tuple[dict[str, Any], dict[str, Any]]:
         keys = [kind.key_of(s) for s in _specs(config, kind.section)]
-        return await asyncio.gather(kind.fetch(ctx, keys), kind.fetch_prunable(ctx))
+        live, prunable = await asyncio.gather(kind.fetch(ctx, keys), kind.fetch_prunable(ctx))
+        return live, prunable
 
     # The directory (users, groups, roles) and every kind's reads start together; kinds
     # wait for the directory only to label what they read.
     loading = asyncio.ensure_future(ctx.load_directory())
-    reads = await asyncio.gather(*(read(k) for k in ALL_KINDS), return_exceptions=True)
+    results = await asyncio.gather(*(read(k) for k in ALL_KINDS), return_exceptions=True)
     await loading  # its error, if any, is the one to report
-    for result in reads:
+    reads: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for result in results:
         if isinstance(result, BaseException):
             raise result
+        reads.append(result)
     changes: list[Change] = []
     live_by_kind = {kind.name: live for kind, (live, _) in zip(ALL_KINDS, reads, strict=True)}
     for kind, (live, prunable) in zip(ALL_KINDS, reads, strict=True):

@@ -68,7 +68,7 @@ class Config:
     def __getattr__(self, name: str) -> list[Any]:
         # ``config.groups`` reads as ``config.section("groups")``: a section is named by its
         # kind, and kinds are data (domogov.resources), not fields of this class.
-        sections = self.__dict__.get("sections")
+        sections: dict[str, list[Any]] | None = self.__dict__.get("sections")
         if sections is not None and name in sections:
             return sections[name]
         raise AttributeError(name)
@@ -111,7 +111,7 @@ class Config:
                 origin.remap[name] = kept
                 raw_items = raw_value.get("items") if isinstance(raw_value, dict) else raw_value
                 for item, index in zip(value.items, kept, strict=False):
-                    if isinstance(item, BaseModel):
+                    if isinstance(item, BaseModel) and isinstance(raw_items, list):
                         self._register(item, raw_items[index], source, (*base, name, index))
             elif isinstance(value, BaseModel):
                 self._register(value, raw_value, source, (*base, name))

@@ -305,11 +305,13 @@ class ProjectSpec(BaseModel):
 
     def prune_scope(self, section: str) -> PruneScope | None:
         """The prune scope of a kind section (``"groups"``), or None when it is not pruned."""
-        return getattr(self.prune, section)
+        scope: PruneScope | None = getattr(self.prune, section)
+        return scope
 
     def protected(self, section: str) -> tuple[str, ...]:
         """Names or ids protected in a kind section (``"roles"``)."""
-        return getattr(self.protect, section)
+        names: tuple[str, ...] = getattr(self.protect, section)
+        return names
 
 
 PROJECT_KEYS: tuple[str, ...] = tuple(ProjectSpec.model_fields)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -86,9 +87,9 @@ class FieldDiff:
     field: str
     old: Any = None
     new: Any = None
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
+    added: list[str] = dataclasses.field(default_factory=list)
+    removed: list[str] = dataclasses.field(default_factory=list)
+    changed: list[str] = dataclasses.field(default_factory=list)
     collection: bool = False
 
     def to_json(self) -> dict[str, Any]:
@@ -130,11 +131,11 @@ class Change:
     key: dict[str, Any]
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    diffs: list[FieldDiff] = field(default_factory=list)
-    calls: list[ApiCall] = field(default_factory=list)
-    depends_on: list[str] = field(default_factory=list)
+    diffs: list[FieldDiff] = dataclasses.field(default_factory=list)
+    calls: list[ApiCall] = dataclasses.field(default_factory=list)
+    depends_on: list[str] = dataclasses.field(default_factory=list)
     destructive: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
     fingerprint: str = ""
 
     def __post_init__(self) -> None:
@@ -181,12 +182,12 @@ class Plan:
 
     instance: str
     changes: list[Change]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
     created_at: str = ""
     domogov_version: str = ""
     config_dir: str = ""
-    impact: list[dict[str, Any]] = field(default_factory=list)
-    policy: list[dict[str, Any]] = field(default_factory=list)
+    impact: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    policy: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, int]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from domogov.core.changes import FieldDiff
 
 
 def diff_objects(
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
     *,
     ignore: frozenset[str] = frozenset({"id"}),
 ) -> list[FieldDiff]:
@@ -49,7 +50,7 @@ def _entries(values: list[Any] | None) -> set[str]:
     return {x if isinstance(x, str) else str(x) for x in values}
 
 
-def _ordered_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+def _ordered_keys(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     keys = list(a)
     keys += [k for k in b if k not in a]
     return keys

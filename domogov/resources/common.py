@@ -41,7 +41,7 @@ def items(collection: Any) -> list[Any]:
 
 
 def ensure_absent(spec: Any) -> bool:
-    return enum_value(getattr(spec, "ensure", "present")) == "absent"
+    return bool(enum_value(getattr(spec, "ensure", "present")) == "absent")
 
 
 def pinned_key(spec: Any, field: str) -> dict[str, Any]:

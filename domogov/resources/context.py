@@ -211,7 +211,8 @@ class LiveContext:
     def where(self, spec: Any, *path: Any) -> Location | None:
         if self.config is None:
             return None
-        return self.config.where(spec, *path)
+        location: Location = self.config.where(spec, *path)
+        return location
 
     def problem(self, spec: Any, path: tuple[Any, ...], field_path: str, message: str) -> None:
         """Record a manifest problem at the spec's location.
@@ -232,7 +233,7 @@ class LiveContext:
         if user is None:
             self.problem(spec, path, label, f"unknown user {email!r}: no such user in Domo")
             return None
-        return user["id"]
+        return as_int(user["id"])
 
     def email_of(self, user_id: Any) -> str:
         user = self.users_by_id.get(as_int(user_id) or -1)
@@ -283,7 +284,7 @@ class LiveContext:
         for spec in specs:
             pinned = as_int(getattr(spec, "id", None))
             group = self.groups_by_id.get(pinned) if pinned is not None else None
-            if group is not None and group["name"] != spec.name:
+            if pinned is not None and group is not None and group["name"] != spec.name:
                 self.group_renames[pinned] = spec.name
                 self.groups_by_name[spec.name] = group
 
@@ -331,7 +332,8 @@ def _user_ids(principals: Any) -> set[int | None]:
 
 def _unwrap(answer: Any, key: str | None) -> list[dict[str, Any]]:
     if isinstance(answer, dict) and key and isinstance(answer.get(key), list):
-        return answer[key]
+        rows: list[dict[str, Any]] = answer[key]
+        return rows
     if isinstance(answer, list):
         return answer
     return []

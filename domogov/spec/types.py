@@ -127,7 +127,9 @@ class CollectionMode(StrEnum):
     ADDITIVE = "additive"
 
 
-def _enum_checker(enum: type[StrEnum], label: str, special: Callable[[Any], None] | None = None):
+def _enum_checker(
+    enum: type[StrEnum], label: str, special: Callable[[Any], None] | None = None
+) -> Callable[[Any], Any]:
     values = [m.value for m in enum]
 
     def check(value: Any) -> Any:
@@ -357,7 +359,8 @@ class Collection(BaseModel, Generic[T]):
     @classmethod
     def item_type(cls) -> Any:
         """The type of one entry (``Email``, ``Grant``, ...)."""
-        return cls.model_fields["items"].annotation.__args__[0]
+        annotation: Any = cls.model_fields["items"].annotation
+        return annotation.__args__[0]
 
 
 def _sort_key(item: Any) -> tuple[str, ...]:
