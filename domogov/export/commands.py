@@ -13,9 +13,10 @@ from domogov import runner
 from domogov.command import connection_of, connection_options, err, run_command, setup_logging
 from domogov.connect import open_client
 from domogov.errors import UsageError
+from domogov.resources import KINDS_BY_NAME
 from domogov.spec.types import check_dataset_id
 
-KINDS_HELP = "group, role, dataset_share, certification, alert, report_schedule"
+KINDS_HELP = ", ".join(KINDS_BY_NAME)
 
 
 class _Bar:
@@ -89,8 +90,8 @@ def _project_instance(out: Path) -> str | None:
 @click.option(
     "--all-datasets",
     is_flag=True,
-    help="Export every dataset domogov can find (Domo has no documented dataset list: "
-    "the datasets alerts watch).",
+    help="Export every dataset the search API lists (POST /api/search/v1/query, read in "
+    "partitions of at most 10,000 on larger instances).",
 )
 @click.option(
     "--out",

@@ -1,4 +1,4 @@
-"""The files an export writes: one per kind, dataset shares in parts, the project file, a schema.
+"""The files an export writes: one per kind (or numbered parts), the project file, a schema.
 
 Every manifest starts with a ``yaml-language-server`` line pointing at ``domogov.schema.json``,
 which export writes next to them (the output of ``domogov schema``): the relative path is then
@@ -21,31 +21,30 @@ from domogov.config.schema import render as render_schema
 from domogov.fmt import dump_text, write_atomic
 
 SCHEMA_FILE = "domogov.schema.json"
-#: Section -> file, for the kinds written as one file.
-FILES: dict[str, str] = {
-    "groups": "groups.yaml",
-    "roles": "roles.yaml",
-    "certifications": "certifications.yaml",
-    "alerts": "alerts.yaml",
-    "report_schedules": "report_schedules.yaml",
-}
-SHARES_DIR = "dataset_shares"
+#: Objects per part file (a kind written in parts, such as dataset shares, reads as many at once).
 PART_SIZE = 500
 HEADER_WIDTH = 96
 _PART = re.compile(r"part-(\d{3,})\.yaml\Z")
 
 
-def part_name(number: int) -> str:
+def file_name(section: str) -> str:
+    """``groups.yaml``: a section written as one file."""
+    return f"{section}.yaml"
+
+
+def part_name(section: str, number: int) -> str:
     """``dataset_shares/part-001.yaml``: numbered from 1, sorted as the loader reads them."""
-    return f"{SHARES_DIR}/part-{number:03d}.yaml"
+    return f"{section}/part-{number:03d}.yaml"
 
 
 class Writer:
     """Writes manifests under ``out`` in canonical form (what ``domogov fmt`` leaves alone)."""
 
-    def __init__(self, out: Path, source: str) -> None:
+    def __init__(self, out: Path, source: str, sections: tuple[str, ...] = ()) -> None:
         self.out = out
         self.source = source
+        #: Every section of the manifest language: part files of any of them are export's own.
+        self.sections = sections
 
     def _header(self, rel: str, lines: list[str]) -> str:
         """The comment lines a file starts with, then a blank line."""
@@ -70,10 +69,10 @@ class Writer:
         write_atomic(path, self._header(rel, notes) + dump_text(root))
         return path
 
-    def remove_parts_after(self, count: int) -> list[Path]:
-        """Delete ``dataset_shares/part-NNN.yaml`` left by an earlier, larger export."""
-        removed = []
-        folder = self.out / SHARES_DIR
+    def remove_parts_after(self, section: str, count: int) -> list[Path]:
+        """Delete ``<section>/part-NNN.yaml`` left by an earlier, larger export."""
+        removed: list[Path] = []
+        folder = self.out / section
         if not folder.is_dir():
             return removed
         for path in sorted(folder.iterdir()):
@@ -84,24 +83,32 @@ class Writer:
         return removed
 
     def write_project(
-        self, protected_roles: list[str], default_role: str | None, instance: str | None
+        self,
+        protect: dict[str, list[str]],
+        settings: dict[str, str],
+        instance: str | None,
+        notes: list[str],
     ) -> bool:
-        """Write ``domogov.yaml`` unless one exists (it may hold the team's own settings)."""
+        """Write ``domogov.yaml`` unless one exists (it may hold the team's own settings).
+
+        ``protect``: names protected per section; ``settings``: more top-level keys (the
+        kinds say what: the role kind protects the built-in roles and names default_role);
+        ``notes``: why, for the header.
+        """
         path = self.out / PROJECT_FILE
         if path.exists():
             return False
         root = CommentedMap()
         if instance:
             root["instance"] = instance
-        root["protect"] = CommentedMap(roles=CommentedSeq(protected_roles))
-        if default_role:
-            root["default_role"] = default_role
+        if protect:
+            root["protect"] = CommentedMap(
+                {section: CommentedSeq(names) for section, names in protect.items()}
+            )
+        for key, value in settings.items():
+            root[key] = value
         ProjectSpec.model_validate(_plain(root))
-        notes = [
-            "The built-in roles are protected: domogov never changes or deletes them.",
-            "Users dropped from a role's users list move to default_role.",
-            "Nothing is pruned: add `prune` scopes once the manifests are reviewed.",
-        ]
+        notes = [*notes, "Nothing is pruned: add `prune` scopes once the manifests are reviewed."]
         write_atomic(path, self._header(PROJECT_FILE, notes) + dump_text(root))
         return True
 
@@ -113,7 +120,8 @@ class Writer:
             hidden = any(part.startswith(".") for part in Path(rel).parts)
             if hidden or rel in written or rel == PROJECT_FILE:
                 continue
-            if rel.startswith(f"{SHARES_DIR}/") and _PART.match(path.name):
+            folder = rel.rpartition("/")[0]
+            if folder in self.sections and _PART.match(path.name):
                 continue
             found.append(rel)
         return found

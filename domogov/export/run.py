@@ -1,17 +1,27 @@
-"""``domogov export``: read live state kind by kind and write it as manifests plan agrees with."""
+"""``domogov export``: read the directory once, let every kind write its section, then the
+project file. Kinds are reached only through ``KindBase.export`` and ``ExportSession``."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from domogov.config.models import KIND_NAMES, SECTIONS
+from ruamel.yaml.comments import CommentedMap
+
 from domogov.config.project import ProjectSpec
-from domogov.errors import UsageError
-from domogov.export import build, read
-from domogov.export.files import FILES, PART_SIZE, Writer, part_name
-from domogov.resources.context import LiveContext
+from domogov.errors import BadRequestError, NotFoundError, PermissionDeniedError, UsageError
+from domogov.export import discover
+from domogov.export.files import PART_SIZE, Writer, file_name, part_name
+from domogov.resources import ALL_KINDS, KINDS_BY_NAME, KINDS_BY_SECTION
+from domogov.resources.context import LiveContext, as_int
+from domogov.spec.types import check_dataset_id
+
+#: Every section, in plan order (the registry's).
+SECTIONS: tuple[str, ...] = tuple(k.section for k in ALL_KINDS)
+#: A search the instance refuses (not served, not allowed, a filter it does not know).
+SEARCH_REFUSED = (BadRequestError, NotFoundError, PermissionDeniedError)
 
 
 class Progress(Protocol):
@@ -62,213 +72,178 @@ def parse_kinds(text: str | None) -> tuple[str, ...]:
     """``group,dataset_share`` (or section names) -> sections in plan order; None: all."""
     if not text:
         return SECTIONS
-    by_word = {**{s: s for s in SECTIONS}, **{k: s for s, k in KIND_NAMES.items()}}
     chosen = set()
     for word in (w.strip() for w in text.split(",")):
         if not word:
             continue
-        if word not in by_word:
-            valid = ", ".join(KIND_NAMES.values())
+        kind = KINDS_BY_NAME.get(word) or KINDS_BY_SECTION.get(word)
+        if kind is None:
+            valid = ", ".join(KINDS_BY_NAME)
             raise UsageError(f"unknown kind {word!r} in --kinds; valid: {valid}")
-        chosen.add(by_word[word])
+        chosen.add(kind.section)
     return tuple(s for s in SECTIONS if s in chosen)
 
 
-class _Export:
-    """One export run: a live context read once, then one kind after another."""
+class Session:
+    """One export run: what ``ExportSession`` promises the kinds, and the result."""
 
-    def __init__(self, client: Any, options: ExportOptions, progress: Progress) -> None:
-        self.ctx = LiveContext(client=client, project=ProjectSpec())
+    def __init__(self, ctx: LiveContext, options: ExportOptions, progress: Progress) -> None:
+        self.ctx = ctx
         self.opts = options
         self.progress = progress
-        self.writer = Writer(options.out, options.source)
+        self.writer = Writer(options.out, options.source, SECTIONS)
         self.result = ExportResult()
-        self.warnings: list[str] = []
-        self.index: read.AlertIndex | None = None
-        self.certified: list[tuple[str, str | int, str]] = []
+        self._warnings: list[str] = []
+        self._protect: dict[str, list[str]] = {}
+        self._settings: dict[str, str] = {}
+        self._project_notes: list[str] = []
+        #: Sections that asked for datasets when none were named, and what they add.
+        self._unnamed: list[tuple[str, str]] = []
+        self._datasets: dict[str, str | None] | None = None
+        self._datasets_read = False
+        self._cards: dict[int, str] | None = None
+
+    # --- ExportSession ----------------------------------------------------------------------
+
+    @property
+    def include_builtin(self) -> bool:
+        return self.opts.include_builtin
+
+    @property
+    def part_size(self) -> int:
+        return PART_SIZE
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._warnings
 
     def wants(self, section: str) -> bool:
         return section in self.opts.sections
 
-    def write(self, section: str, items: list[Any], what: str, notes: list[str]) -> None:
-        rel = FILES[section]
-        self.writer.write_section(rel, section, items, notes)
-        self.result.files.append((rel, len(items), what))
+    def start(self, what: str, total: int | None) -> None:
+        self.progress.start(what, total)
+
+    def advance(self, count: int = 1) -> None:
+        self.progress.advance(count)
+
+    def note(self, text: str) -> None:
+        self.result.notes.append(text)
+
+    def write(self, section: str, nodes: list[CommentedMap], notes: list[str], what: str) -> None:
+        rel = file_name(section)
+        self.writer.write_section(rel, section, nodes, notes)
+        self.result.files.append((rel, len(nodes), what))
+
+    def write_part(
+        self, section: str, number: int, nodes: list[CommentedMap], notes: list[str], what: str
+    ) -> None:
+        rel = part_name(section, number)
+        self.writer.write_section(rel, section, nodes, notes)
+        self.result.files.append((rel, len(nodes), what))
+
+    def end_parts(self, section: str, count: int) -> None:
+        self.writer.remove_parts_after(section, count)
+
+    def protect(self, section: str, names: list[str], why: str = "") -> None:
+        self._protect.setdefault(section, []).extend(names)
+        if why:
+            self._project_notes.append(why)
+
+    def setting(self, key: str, value: str, why: str = "") -> None:
+        self._settings[key] = value
+        if why:
+            self._project_notes.append(why)
+
+    async def datasets(self, section: str, *, unnamed: str = "") -> dict[str, str | None] | None:
+        if not self.opts.datasets and not self.opts.all_datasets:
+            self._unnamed.append((section, unnamed))
+            return None
+        if not self._datasets_read:
+            self._datasets = await self._find_datasets()
+            self._datasets_read = True
+        return self._datasets
+
+    async def cards(self) -> dict[int, str]:
+        if self._cards is None:
+            try:
+                search = await discover.find_all(self.ctx.client, "card")
+            except SEARCH_REFUSED as exc:
+                self._warnings.append(
+                    f"cards: the search API refused the query ({exc}); no card is exported"
+                )
+                self._cards = {}
+                return self._cards
+            self._warnings.extend(search.warnings)
+            cards: dict[int, str] = {}
+            for ident, name in search.found.items():
+                card = as_int(ident)
+                if card is not None and card > 0:
+                    cards[card] = name
+            self._cards = dict(sorted(cards.items()))
+        return self._cards
+
+    # --- the run ----------------------------------------------------------------------------
+
+    async def _find_datasets(self) -> dict[str, str | None]:
+        """The datasets named, or all the search API lists, sorted by id, with names."""
+        if self.opts.datasets:
+            ids = sorted(set(self.opts.datasets))
+            names: dict[str, str] = {}
+            # Names for the comments, one query for 100 datasets (instead of a metadata read
+            # each); refused, the kinds read the names they need another way, or go without.
+            with contextlib.suppress(*SEARCH_REFUSED):
+                names = (await discover.find_ids(self.ctx.client, "dataset", ids)).found
+            lower = {k.lower(): v for k, v in names.items()}
+            return {d: lower.get(d) or None for d in ids}
+        self.progress.start("Finding datasets", None)
+        search = await discover.find_all(self.ctx.client, "dataset", self.progress.advance)
+        self._warnings.extend(search.warnings)
+        found: dict[str, str | None] = {}
+        for ident, name in search.found.items():
+            try:
+                found[check_dataset_id(ident)] = name or None
+            except ValueError:  # pydantic's error type is a ValueError
+                self._warnings.append(
+                    f"dataset {ident!r}: found by search, but not a dataset id; not exported"
+                )
+        self.note(
+            f"--all-datasets: {len(found)} dataset(s) found through the search API "
+            f"({search.queries} search request(s))"
+        )
+        return dict(sorted(found.items()))
 
     async def run(self) -> ExportResult:
         self.progress.start("Reading users, groups and roles", None)
         await self.ctx.load_directory()
         self.opts.out.mkdir(parents=True, exist_ok=True)
         self.writer.write_schema()
-        if self.wants("groups"):
-            self.groups()
-        if self.wants("roles"):
-            await self.roles()
-        datasets = self.wants("dataset_shares") or self.wants("certifications")
-        if (
-            self.wants("alerts")
-            or self.wants("certifications")
-            or (datasets and self.opts.all_datasets)
-        ):
-            self.progress.start("Reading alerts", None)
-            self.index = await read.alert_index(self.ctx)
-        if self.wants("alerts"):
-            self.alerts()
-        if datasets:
-            await self.datasets()
-        if self.wants("certifications"):
-            await self.certifications()
-        if self.wants("report_schedules"):
-            await self.schedules()
-        self.project()
+        for kind in ALL_KINDS:
+            # Every kind is asked, wanted or not: it writes its section only when wanted, but
+            # may add to the project file either way (the role kind protects built-in roles).
+            await kind.export(self.ctx, self)
+        if self._unnamed:
+            sections = " and ".join(s for s, _ in self._unnamed)
+            extra = "".join(f"; {e}" for _, e in self._unnamed if e)
+            self.note(
+                f"{sections}: no datasets named (pass --datasets ID,... or --all-datasets){extra}"
+            )
+        self.result.project_written = self.writer.write_project(
+            self._protect, self._settings, self.opts.instance, self._project_notes
+        )
         written = {rel for rel, _, _ in self.result.files}
         others = self.writer.other_manifests(written)
         if others:
-            self.result.notes.append(
+            self.note(
                 f"{self.opts.out} holds other manifests, planned together with the export: "
                 + ", ".join(others)
             )
-        self.result.warnings = list(dict.fromkeys([*self.warnings, *self.ctx.warnings]))
+        self.result.warnings = list(dict.fromkeys([*self._warnings, *self.ctx.warnings]))
         return self.result
-
-    def groups(self) -> None:
-        self.progress.start("Groups", len(self.ctx.groups_by_name))
-        nodes = []
-        for group in read.groups(self.ctx, self.warnings):
-            node = build.group_node(group, self.opts.include_builtin, self.warnings)
-            if node is not None:
-                nodes.append(node)
-            self.progress.advance()
-        notes = ["Sorted by name; members and owners by email."]
-        if not self.opts.include_builtin:
-            notes.append(
-                "Dynamic, directory and system groups are left out (Domo manages their "
-                "members); `--include-builtin` adds them."
-            )
-        self.write("groups", nodes, "groups", notes)
-
-    async def roles(self) -> None:
-        builtin = {rid for rid in build.BUILTIN_ROLES if rid in self.ctx.roles_by_id}
-        names = [
-            r["name"]
-            for rid, r in self.ctx.roles_by_id.items()
-            if self.opts.include_builtin or rid not in builtin
-        ]
-        names = read.unique_names(names, "role", self.warnings)
-        self.progress.start("Roles", len(names))
-        nodes = []
-        for role in await read.roles(self.ctx, names):
-            node = build.role_node(role, self.warnings)
-            if node is not None:
-                nodes.append(node)
-        self.progress.advance(len(names))
-        notes = ["Sorted by name; authorities by name, users by email."]
-        if not self.opts.include_builtin:
-            notes.append(
-                "The built-in roles (Admin, Privileged, Editor, Participant, Social) are left "
-                "out and protected in domogov.yaml; `--include-builtin` adds them."
-            )
-        self.write("roles", nodes, "roles", notes)
-
-    def alerts(self) -> None:
-        assert self.index is not None
-        nodes = []
-        for aid in sorted(self.index.alerts):
-            about = self.index.about.get(aid, "")
-            node = build.alert_node(self.index.alerts[aid], about, self.warnings)
-            if node is not None:
-                nodes.append(node)
-        notes = ["Sorted by id; each subscriber list is authoritative."]
-        self.write("alerts", nodes, "alerts", notes)
-
-    def dataset_ids(self) -> list[str] | None:
-        """The datasets to read, sorted; None when none were asked for."""
-        if self.opts.datasets:
-            return sorted(set(self.opts.datasets))
-        if self.opts.all_datasets:
-            assert self.index is not None
-            self.result.notes.append(
-                "--all-datasets: Domo's documented API has no list of datasets; exported the "
-                f"{len(self.index.datasets)} dataset(s) that alerts watch (name others with "
-                "--datasets ID,...)"
-            )
-            return sorted(self.index.datasets)
-        return None
-
-    async def datasets(self) -> None:
-        ids = self.dataset_ids()
-        shares = self.wants("dataset_shares")
-        if ids is None:
-            kinds = " and ".join(s for s in ("dataset_shares", "certifications") if self.wants(s))
-            self.result.notes.append(
-                f"{kinds}: no datasets named (pass --datasets ID,... or --all-datasets)"
-                + ("; certifications lists cards only" if self.wants("certifications") else "")
-            )
-            return
-        self.progress.start("Datasets", len(ids))
-        parts = 0
-        # One part at a time: at most PART_SIZE datasets' permissions are held at once.
-        for start in range(0, len(ids), PART_SIZE):
-            chunk = ids[start : start + PART_SIZE]
-            live = await read.datasets(self.ctx, chunk)
-            for missing in (d for d in chunk if d not in live):
-                self.warnings.append(f"dataset {missing}: not found in Domo; not exported")
-            if self.wants("certifications"):
-                keys = [{"dataset": d} for d in chunk if d in live]
-                for key in sorted(await read.certified(self.ctx, keys)):
-                    ident = key.removeprefix("dataset.")
-                    self.certified.append(("dataset", ident, live[ident].get("name") or ""))
-            if shares and live:
-                nodes = [build.share_node(live[d], self.warnings) for d in chunk if d in live]
-                nodes = [n for n in nodes if n is not None]
-                parts += 1
-                rel = part_name(parts)
-                notes = [
-                    f"Datasets {start + 1}-{start + len(chunk)} of {len(ids)}, by id; each "
-                    "grants list is authoritative (the owner is not a grant)."
-                ]
-                self.writer.write_section(rel, "dataset_shares", nodes, notes)
-                self.result.files.append((rel, len(nodes), "dataset shares"))
-            self.progress.advance(len(chunk))
-        if shares:
-            self.writer.remove_parts_after(parts)
-
-    async def certifications(self) -> None:
-        assert self.index is not None
-        cards = sorted(self.index.cards)
-        self.progress.start("Certifications", len(cards))
-        for key in sorted(await read.certified(self.ctx, [{"card": c} for c in cards])):
-            card = int(key.removeprefix("card."))
-            self.certified.append(("card", card, self.index.cards.get(card, "")))
-        self.progress.advance(len(cards))
-        nodes = [build.certification_node(t, i, n, self.warnings) for t, i, n in self.certified]
-        notes = [
-            "Certified datasets (of those exported) and cards (of those alerts watch); only "
-            "certified objects are listed, others stay unmanaged."
-        ]
-        self.write("certifications", [n for n in nodes if n is not None], "certifications", notes)
-
-    async def schedules(self) -> None:
-        self.progress.start("Report schedules", None)
-        nodes = []
-        for sched in await read.schedules(self.ctx, self.warnings):
-            node = build.schedule_node(sched, self.warnings)
-            if node is not None:
-                nodes.append(node)
-        notes = ["Sorted by title; each recipients list is authoritative."]
-        self.write("report_schedules", nodes, "report schedules", notes)
-
-    def project(self) -> None:
-        roles = self.ctx.roles_by_id
-        protected = [roles[i]["name"] if i in roles else n for i, n in build.BUILTIN_ROLES.items()]
-        default = roles[4]["name"] if 4 in roles else build.BUILTIN_ROLES[4]
-        self.result.project_written = self.writer.write_project(
-            protected, default, self.opts.instance
-        )
 
 
 async def export_instance(
     client: Any, options: ExportOptions, progress: Progress | None = None
 ) -> ExportResult:
     """Write the live state of ``client``'s instance under ``options.out``."""
-    return await _Export(client, options, progress or NoProgress()).run()
+    ctx = LiveContext(client=client, project=ProjectSpec())
+    return await Session(ctx, options, progress or NoProgress()).run()

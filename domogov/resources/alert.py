@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import BaseModel, Field, model_validator
+from ruamel.yaml.comments import CommentedMap
 
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
@@ -30,6 +31,13 @@ from domogov.resources.common import (
     merged,
 )
 from domogov.resources.context import LiveContext, as_int
+from domogov.resources.export_api import (
+    ExportSession,
+    add_comment,
+    principals,
+    unwritable,
+    valid,
+)
 from domogov.resources.impact import ImpactView, recipient_impact
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import (
@@ -228,6 +236,37 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
             action=Action.UPDATE,
         )
 
+    async def export(self, ctx: LiveContext, session: ExportSession) -> None:
+        """Every alert from the paged list, with what it watches as the comment."""
+        if not session.wants(self.section):
+            return
+        session.start("Reading alerts", None)
+        rows = await ctx.client.paginate(
+            ALERTS, style="offset", page_size=LIST_PAGE, params={"fields": "all", "sort": "id"}
+        )
+        listed: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            aid = as_int(row.get("id")) if isinstance(row, dict) else None
+            if aid is not None:
+                listed.setdefault(aid, row)
+        ids = sorted(listed)
+
+        async def one(aid: int) -> AlertLive | None:
+            # A row without its subscriptions (a Domo that ignores fields=all on lists) is
+            # read on its own, never taken as "no subscribers".
+            if isinstance(listed[aid].get("subscriptions"), list):
+                return await self.normalise(ctx, aid, listed[aid])
+            return await self._read(ctx, aid)
+
+        live = await map_limited(one, ids, ctx.parallelism)
+        nodes = []
+        for aid, alert in zip(ids, live, strict=True):
+            node = None if alert is None else _export_node(alert, _about(listed[aid]), session)
+            if node is not None:
+                nodes.append(node)
+        notes = ["Sorted by id; each subscriber list is authoritative."]
+        session.write(self.section, nodes, notes, self.plural)
+
     def activity_keys(self, change: Change) -> list[ActivityKey]:
         return [("ALERT", str((change.before or change.after or {}).get("id", "")))]
 
@@ -243,6 +282,32 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         return None
+
+
+def _about(row: dict[str, Any]) -> str:
+    """``name (dataset Sales)``: what an alert watches, for its comment."""
+    kind = str(row.get("resourceType") or "").upper()
+    resource = str(row.get("resourceId") or "")
+    watched = str(row.get("resourceName") or "") or resource
+    name = str(row.get("name") or "")
+    if kind == "DATASET" and resource:
+        return f"{name} (dataset {watched})"
+    if kind == "CARD" and as_int(resource) is not None:
+        return f"{name} (card {watched})"
+    return name
+
+
+def _export_node(alert: AlertLive, about: str, session: ExportSession) -> CommentedMap | None:
+    """An ``alerts`` entry from the kind's read: the subscribers, authoritative."""
+    what = f"alert {alert['id']}"
+    node = CommentedMap(alert=int(alert["id"]))
+    add_comment(node, "alert", about)
+    subscribers = principals(alert["subscribers"])
+    if subscribers is None:
+        unwritable("subscribers", what, session.warnings)
+    else:
+        node["subscribers"] = subscribers
+    return node if valid(AlertSpec, node, what, session.warnings) else None
 
 
 KIND = AlertKind()

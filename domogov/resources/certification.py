@@ -13,12 +13,14 @@ from __future__ import annotations
 from typing import Any, ClassVar, TypedDict
 
 from pydantic import Field, StrictBool, model_validator
+from ruamel.yaml.comments import CommentedMap
 
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import make_change, map_limited
 from domogov.resources.context import LiveContext
+from domogov.resources.export_api import ExportSession, add_comment, valid
 from domogov.spec.base import Spec, exactly_one
 from domogov.spec.types import DatasetId, Ensure, EnsureState, PositiveInt
 
@@ -133,12 +135,60 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
             action=Action.UPDATE,
         )
 
+    async def export(self, ctx: LiveContext, session: ExportSession) -> None:
+        """The certified ones of the exported datasets and of every card the search API finds.
+
+        Only certified objects are written: an uncertified one stays unmanaged. One state
+        read per object (Domo has no bulk read of certification).
+        """
+        if not session.wants(self.section):
+            return
+        certified: list[tuple[str, str | int, str]] = []
+        datasets = await session.datasets(self.section, unnamed="certifications lists cards only")
+        if datasets is not None:
+            ids = list(datasets)
+            session.start("Certifications of datasets", len(ids))
+            for start in range(0, len(ids), session.part_size):
+                chunk = ids[start : start + session.part_size]
+                live = await self.fetch(ctx, [{"dataset": d} for d in chunk])
+                for dataset in chunk:
+                    state = live.get(f"certification.dataset.{dataset}")
+                    if state is not None and state["certified"]:
+                        certified.append(("dataset", dataset, datasets[dataset] or ""))
+                session.advance(len(chunk))
+        session.start("Finding cards", None)
+        cards = await session.cards()
+        session.start("Certifications of cards", len(cards))
+        live = await self.fetch(ctx, [{"card": c} for c in sorted(cards)])
+        for card in sorted(cards):
+            state = live.get(f"certification.card.{card}")
+            if state is not None and state["certified"]:
+                certified.append(("card", card, cards[card]))
+        session.advance(len(cards))
+        nodes = [_export_node(t, i, n, session.warnings) for t, i, n in certified]
+        notes = [
+            "Certified datasets (of those exported) and cards (all the search API finds); "
+            "only certified objects are listed, others stay unmanaged."
+        ]
+        session.write(self.section, [n for n in nodes if n is not None], notes, self.plural)
+
     def activity_keys(self, change: Change) -> list[ActivityKey]:
         state = change.before or change.after or {}
         return [(str(state.get("entity_type", "")), str(state.get("id", "")))]
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         return None
+
+
+def _export_node(
+    target: str, ident: str | int, label: str, warnings: list[str]
+) -> CommentedMap | None:
+    """A ``certifications`` entry (``target`` is dataset or card) of a certified object."""
+    node = CommentedMap({target: ident})
+    add_comment(node, target, label)
+    node["certified"] = True
+    what = f"certification of {target} {ident}"
+    return node if valid(CertificationSpec, node, what, warnings) else None
 
 
 KIND = CertificationKind()

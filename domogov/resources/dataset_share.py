@@ -19,6 +19,7 @@ import asyncio
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import BaseModel, Field, StrictStr, model_validator
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
@@ -33,10 +34,18 @@ from domogov.resources.common import (
     mode_of,
 )
 from domogov.resources.context import LiveContext
+from domogov.resources.export_api import (
+    ExportSession,
+    add_comment,
+    unwritable,
+    valid,
+)
+from domogov.resources.export_api import principal as principal_node
 from domogov.resources.impact import ImpactView, effective_access
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import (
     Access,
+    AccessLevel,
     Collection,
     DatasetId,
     Email,
@@ -238,6 +247,43 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
             _show_level_changes(change)
         return change
 
+    async def export(self, ctx: LiveContext, session: ExportSession) -> None:
+        """The grants of the datasets the run names (or finds), one part file at a time."""
+        if not session.wants(self.section):
+            return
+        found = await session.datasets(self.section)
+        if found is None:
+            return
+        ids = list(found)
+        session.start("Datasets", len(ids))
+        parts = 0
+        size = session.part_size
+        # One part at a time: at most part_size datasets' permissions are held at once.
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            # A name the search API gave is the comment; otherwise read the metadata for it.
+            keys = [{"dataset": d} if found[d] else {"dataset": d, "name": "(read)"} for d in chunk]
+            live = {v["dataset"]: v for v in (await self.fetch(ctx, keys)).values()}
+            nodes = []
+            for dataset in chunk:
+                share = live.get(dataset)
+                if share is None:
+                    session.warnings.append(f"dataset {dataset}: not found in Domo; not exported")
+                    continue
+                share["name"] = found[dataset] or share["name"]
+                node = _export_node(share, session.warnings)
+                if node is not None:
+                    nodes.append(node)
+            if live:
+                parts += 1
+                notes = [
+                    f"Datasets {start + 1}-{start + len(chunk)} of {len(ids)}, by id; each "
+                    "grants list is authoritative (the owner is not a grant)."
+                ]
+                session.write_part(self.section, parts, nodes, notes, self.plural)
+            session.advance(len(chunk))
+        session.end_parts(self.section, parts)
+
     def activity_keys(self, change: Change) -> list[ActivityKey]:
         return [("DATA_SOURCE", str((change.before or change.after or {}).get("dataset", "")))]
 
@@ -317,6 +363,26 @@ def _access_text(
     if sign == "-":
         return f'- {email}  loses {was[0]} on "{label}" {how}'  # type: ignore[index]
     return f'~ {email}  {was[0]} -> {now[0]} on "{label}" {how}'  # type: ignore[index]
+
+
+def _export_node(share: DatasetShareLive, warnings: list[str]) -> CommentedMap | None:
+    """A ``dataset_shares`` entry; the owner is not a grant. The name is a comment only."""
+    what = f"dataset {share['dataset']}"
+    node = CommentedMap(dataset=share["dataset"])
+    add_comment(node, "dataset", share.get("name") or "")
+    levels = {a.value for a in AccessLevel}
+    grants = CommentedSeq()
+    for entry in share["grants"]:
+        who, _, level = entry.rpartition(" ")
+        grant = principal_node(who)
+        if grant is None or level not in levels:
+            unwritable("grants", what, warnings)
+            break
+        grant["access"] = level
+        grants.append(grant)
+    else:
+        node["grants"] = grants
+    return node if valid(DatasetShareSpec, node, what, warnings) else None
 
 
 KIND = DatasetShareKind()

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import Field, StrictStr
+from ruamel.yaml.comments import CommentedMap
 
 from domogov.core.address import placeholder
 from domogov.core.changes import ApiCall, Change
@@ -34,11 +35,20 @@ from domogov.resources.common import (
     merged,
 )
 from domogov.resources.context import UNMANAGEABLE_GROUP_TYPES, LiveContext, email_lookup
+from domogov.resources.export_api import (
+    ExportSession,
+    add_comment,
+    emails,
+    unique_names,
+    unwritable,
+    valid,
+)
 from domogov.spec.base import ENSURE_DOC, PINNED_DOC, Spec
 from domogov.spec.types import (
     EmailCollection,
     Ensure,
     EnsureState,
+    GroupType,
     Name,
     PositiveInt,
     managed_input,
@@ -279,6 +289,26 @@ class GroupKind(KindBase[GroupSpec, GroupLive]):
                 out.append({"type": "USER", "id": str(uid)})
         return out
 
+    async def export(self, ctx: LiveContext, session: ExportSession) -> None:
+        """Every active group, from the grouplist read up front, normalised as plan sees it."""
+        if not session.wants(self.section):
+            return
+        session.start("Groups", len(ctx.groups_by_name))
+        nodes = []
+        for name in unique_names(list(ctx.groups_by_name), "group", session.warnings):
+            group = self.normalise(ctx, ctx.groups_by_name[name])
+            node = _export_node(group, session.include_builtin, session.warnings)
+            if node is not None:
+                nodes.append(node)
+            session.advance()
+        notes = ["Sorted by name; members and owners by email."]
+        if not session.include_builtin:
+            notes.append(
+                "Dynamic, directory and system groups are left out (Domo manages their "
+                "members); `--include-builtin` adds them."
+            )
+        session.write(self.section, nodes, notes, self.plural)
+
     def activity_keys(self, change: Change) -> list[ActivityKey]:
         return [("GROUP", str((change.before or change.after or {}).get("id", "")))]
 
@@ -297,6 +327,32 @@ def _pick(value: Any, before: Mapping[str, Any] | None, field: str, default: Any
     if before is not None:
         return before.get(field)
     return default
+
+
+def _export_node(
+    group: GroupLive, include_builtin: bool, warnings: list[str]
+) -> CommentedMap | None:
+    """A ``groups`` entry; None for dynamic/directory/system groups unless asked for."""
+    what = f"group {group['name']!r}"
+    unmanageable = group.get("type") in UNMANAGEABLE_GROUP_TYPES
+    if unmanageable and not include_builtin:
+        return None
+    node = CommentedMap(name=group["name"])
+    if group.get("description"):
+        node["description"] = group["description"]
+    if group.get("type") in list(GroupType):
+        node["type"] = group["type"]
+    if unmanageable:
+        # Domo manages the members of these groups: listing them would fail the plan.
+        add_comment(node, "name", f"{group['type']} group: Domo manages its members")
+    else:
+        for key in ("members", "owners"):
+            values = emails(group["members"] if key == "members" else group["owners"])
+            if values is None:
+                unwritable(key, what, warnings)
+            elif values or key == "members":
+                node[key] = values  # owners: [] is refused offline: a group keeps an owner
+    return node if valid(GroupSpec, node, what, warnings) else None
 
 
 KIND = GroupKind()

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from domogov.core.address import placeholders_in
 from domogov.core.changes import ApiCall, Change
@@ -39,6 +41,13 @@ from domogov.resources.common import (
     merged,
 )
 from domogov.resources.context import LiveContext, as_int
+from domogov.resources.export_api import (
+    ExportSession,
+    principals,
+    unique_names,
+    unwritable,
+    valid,
+)
 from domogov.resources.impact import ImpactView, recipient_impact
 from domogov.spec.base import PINNED_DOC, SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import (
@@ -426,6 +435,35 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
         await ctx.client.delete(f"{SCHEDULES}/{mine}")
         return ids[0]
 
+    async def export(self, ctx: LiveContext, session: ExportSession) -> None:
+        """Every schedule with a title of its own, fully read (the list is the kind's own)."""
+        if not session.wants(self.section):
+            return
+        session.start("Report schedules", None)
+        rows = await self.list_rows(ctx)  # the kind's paged list, shared with its fetch
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[str(row.get("title"))] = counts.get(str(row.get("title")), 0) + 1
+        titles = []
+        for title, count in counts.items():
+            if count > 1:
+                session.warnings.append(
+                    f"report schedule {title!r}: not exported: {count} live schedules share "
+                    "this title, and the manifests name schedules by title"
+                )
+            else:
+                titles.append(title)
+        titles = unique_names(titles, "report schedule", session.warnings)
+        live = await self.fetch(ctx, [{"title": t} for t in titles])
+        nodes = []
+        for title in titles:
+            sched = live.get(f"report_schedule.{title}")
+            node = None if sched is None else _export_node(sched, session.warnings)
+            if node is not None:
+                nodes.append(node)
+        notes = ["Sorted by title; each recipients list is authoritative."]
+        session.write(self.section, nodes, notes, self.plural)
+
     def activity_keys(self, change: Change) -> list[ActivityKey]:
         return [("REPORT_SCHEDULE", str((change.before or change.after or {}).get("id", "")))]
 
@@ -446,6 +484,34 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
 
 def _clock(hour: Any, minute: Any) -> str:
     return f"{int(hour or 0):02d}:{int(minute or 0):02d}"
+
+
+def _export_node(sched: ReportScheduleLive, warnings: list[str]) -> CommentedMap | None:
+    """A ``report_schedules`` entry from the kind's normalised full read."""
+    what = f"report schedule {sched['title']!r}"
+    when = sched["schedule"]
+    if when["frequency"] not in list(Frequency):
+        warnings.append(f"{what}: not exported: frequency {when['frequency']!r} is not supported")
+        return None
+    node = CommentedMap(title=sched["title"], page=sched["page"])
+    if sched.get("view") is not None:
+        node["view"] = sched["view"]
+    schedule = CommentedMap(frequency=when["frequency"])
+    if when["days"]:
+        days = CommentedSeq(when["days"])
+        days.fa.set_flow_style()  # `days: [MON, THU]` reads better than a block of one-word lines
+        schedule["days"] = days
+    schedule["at"] = DoubleQuotedScalarString(when["at"])  # "08:00" is a number in YAML 1.1
+    schedule["timezone"] = when["timezone"]
+    node["schedule"] = schedule
+    node["enabled"] = sched["enabled"]
+    node["attachment"] = sched["attachment"]
+    recipients = principals(sched["recipients"], outside_email=True)
+    if recipients is None:
+        unwritable("recipients", what, warnings)
+    else:
+        node["recipients"] = recipients
+    return node if valid(ReportScheduleSpec, node, what, warnings) else None
 
 
 KIND = ReportScheduleKind()

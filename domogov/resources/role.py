@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import Field, StrictStr
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from domogov.core.address import placeholder
 from domogov.core.changes import Action, ApiCall, Change
@@ -36,6 +37,7 @@ from domogov.resources.common import (
     pinned_key,
 )
 from domogov.resources.context import ROLES_PATH, LiveContext, as_int
+from domogov.resources.export_api import ExportSession, emails, unique_names, unwritable, valid
 from domogov.resources.impact import ImpactView
 from domogov.spec.base import ENSURE_DOC, PINNED_DOC, Spec
 from domogov.spec.types import (
@@ -353,6 +355,48 @@ class RoleKind(KindBase[RoleSpec, RoleLive]):
         holders = {as_int(r.get("userId", r.get("id"))) for r in rows}
         return set(body) <= holders
 
+    async def export(self, ctx: LiveContext, session: ExportSession) -> None:
+        """Every role with its authorities and users; the built-in ones only when asked for.
+
+        Whatever ``--kinds`` says, the project file protects the built-in roles and names
+        the default role: a later export of roles into the same directory keeps that file.
+        """
+        roles = ctx.roles_by_id
+        session.protect(
+            self.section,
+            [roles[i]["name"] if i in roles else n for i, n in BUILTIN_ROLES.items()],
+            "The built-in roles are protected: domogov never changes or deletes them.",
+        )
+        session.setting(
+            "default_role",
+            roles[4]["name"] if 4 in roles else BUILTIN_ROLES[4],
+            "Users dropped from a role's users list move to default_role.",
+        )
+        if not session.wants(self.section):
+            return
+        names = [
+            r["name"]
+            for rid, r in roles.items()
+            if session.include_builtin or rid not in BUILTIN_ROLES
+        ]
+        names = unique_names(names, "role", session.warnings)
+        session.start("Roles", len(names))
+        live = await self.fetch(ctx, [{"name": n} for n in names])
+        nodes = []
+        for name in names:
+            role = live.get(f"role.{name}")
+            node = None if role is None else _export_node(role, session.warnings)
+            if node is not None:
+                nodes.append(node)
+        session.advance(len(names))
+        notes = ["Sorted by name; authorities by name, users by email."]
+        if not session.include_builtin:
+            notes.append(
+                "The built-in roles (Admin, Privileged, Editor, Participant, Social) are left "
+                "out and protected in domogov.yaml; `--include-builtin` adds them."
+            )
+        session.write(self.section, nodes, notes, self.plural)
+
     def activity_keys(self, change: Change) -> list[ActivityKey]:
         oid = str((change.before or change.after or {}).get("id", ""))
         return [("ROLE", oid), ("USER", "*")]  # role assignments are logged on the user
@@ -427,6 +471,31 @@ def _role_entry(sign: str, email: str, authority: str, where: str, verb: str) ->
         "authority": authority,
         "text": f"{sign} {email}  {verb} {authority} ({where})",
     }
+
+
+#: Domo's built-in roles by id; they cannot be deleted, and an export protects them.
+BUILTIN_ROLES: dict[int, str] = {
+    1: "Admin",
+    2: "Privileged",
+    3: "Editor",
+    4: "Participant",
+    5: "Social",
+}
+
+
+def _export_node(role: RoleLive, warnings: list[str]) -> CommentedMap | None:
+    """A ``roles`` entry from the kind's read (authorities and users, sorted)."""
+    what = f"role {role['name']!r}"
+    node = CommentedMap(name=role["name"])
+    if role.get("description"):
+        node["description"] = role["description"]
+    node["authorities"] = CommentedSeq(role["authorities"])
+    users = emails(role["users"])
+    if users is None:
+        unwritable("users", what, warnings)
+    else:
+        node["users"] = users
+    return node if valid(RoleSpec, node, what, warnings) else None
 
 
 KIND = RoleKind()

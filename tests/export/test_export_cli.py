@@ -73,8 +73,9 @@ def test_usage_errors(url: str, tmp_path: Path) -> None:
 def test_all_datasets_says_where_they_come_from(url: str, tmp_path: Path) -> None:
     result = run("export", "--base-url", url, "--out", str(tmp_path / "o"), "--all-datasets")
     assert result.exit_code == 0, result.output
-    assert "Note: --all-datasets: Domo's documented API has no list of datasets" in result.output
-    assert "dataset_shares/part-001.yaml  1 dataset shares" in result.output
+    # Every dataset of the instance, not only the one alert 358 watches.
+    assert "Note: --all-datasets: 3 dataset(s) found through the search API" in result.output
+    assert "dataset_shares/part-001.yaml  3 dataset shares" in result.output
 
 
 def test_wrong_token_is_an_error(url: str, tmp_path: Path) -> None:

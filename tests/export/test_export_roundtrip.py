@@ -7,8 +7,8 @@ from pathlib import Path
 from exportkit import ALL_DATASETS, LEDGER, SALES, TRAFFIC, Env, export, files, plan, state_with
 from ruamel.yaml import YAML
 
-from domogov.export.read import unique_names
 from domogov.fmt import format_dir
+from domogov.resources.export_api import unique_names
 
 
 def _load(path: Path) -> dict:
@@ -21,15 +21,15 @@ async def _certify_card(env: Env, card: int) -> None:
 
 
 async def test_every_kind_round_trips(env: Env) -> None:
-    await _certify_card(env, 1234568)  # watched by alert 359, so discoverable
+    await _certify_card(env, 1234568)  # found by the search API (entity card)
     result = await export(env, datasets=ALL_DATASETS)
     out = env.dir.parent / "out"
-    assert [rel for rel, _, _ in result.files] == [
+    assert [rel for rel, _, _ in result.files] == [  # the registry's (plan) order
         "groups.yaml",
         "roles.yaml",
-        "alerts.yaml",
         "dataset_shares/part-001.yaml",
         "certifications.yaml",
+        "alerts.yaml",
         "report_schedules.yaml",
     ]
     assert result.warnings == []
