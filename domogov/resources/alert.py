@@ -13,11 +13,13 @@ alert are one ``share`` call; each removal is one call (Domo has no bulk unsubsc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import BaseModel, Field, model_validator
 from ruamel.yaml.comments import CommentedMap
 
+from domogov.client.shapes import ID, STR, Array, Object, Shape
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
@@ -59,6 +61,9 @@ def subscriber_label(spec: Any) -> str:
     if getattr(spec, "group", None):
         return f"group:{spec.group}"
     return f"user:{str(spec.user).lower()}"
+
+
+_SUBSCRIPTION = Object(required={"subscriberId": ID}, optional={"type": STR})
 
 
 class Subscriber(BaseModel):
@@ -117,8 +122,17 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
     spec_model = AlertSpec
     identity_fields = ("alert",)
     plural = "alerts"
+    plan_order = 50
     section_doc = "Alert subscriptions."
     activity_types = ("ALERT",)
+    answer_shapes: ClassVar[Mapping[tuple[str, str], Shape]] = {
+        ("GET", ALERTS): Array(
+            Object(required={"id": ID}, optional={"subscriptions": Array(_SUBSCRIPTION)})
+        ),
+        ("GET", ALERTS + "/{id}"): Object(
+            optional={"subscriptions": Array(_SUBSCRIPTION), "name": STR}
+        ),
+    }
 
     async def _read(self, ctx: LiveContext, alert_id: int) -> AlertLive | None:
         try:

@@ -5,8 +5,9 @@ module knows the kind by name."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
+from domogov.client.shapes import Shape
 from domogov.core.changes import Change
 from domogov.core.kind import LiveT, ResourceKind, SpecT
 from domogov.resources.context import LiveContext
@@ -25,10 +26,15 @@ class KindBase(ResourceKind[SpecT, LiveT, LiveContext], Generic[SpecT, LiveT]):
 
     #: Words for the section in progress lines and export notes: ``report schedules``.
     plural: str = ""
+    #: Place among the kinds in plans and manifests (lower first: what others reference).
+    plan_order: int = 100
     #: What the section holds, for the JSON Schema and editors.
     section_doc: str = ""
     #: Activity-log ``objectType`` values that record changes to this kind (drift).
     activity_types: tuple[str, ...] = ()
+    #: The documented shape of each read this kind relies on: ``(method, path template)`` ->
+    #: Shape; the client refuses an answer that does not fit (hostile or changed answers).
+    answer_shapes: ClassVar[Mapping[tuple[str, str], Shape]] = {}
 
     async def export(self, ctx: LiveContext, session: ExportSession) -> None:
         """Write every live object of this kind as manifest entries (``domogov export``)."""

@@ -10,11 +10,13 @@ One state read per declared object: Domo has no bulk read of certification.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, TypedDict
 
 from pydantic import Field, StrictBool, model_validator
 from ruamel.yaml.comments import CommentedMap
 
+from domogov.client.shapes import STR, Object, Shape
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
@@ -82,8 +84,12 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
     spec_model = CertificationSpec
     identity_fields = ("dataset", "card")
     plural = "certifications"
+    plan_order = 40
     section_doc = "Certification of datasets and cards."
     activity_types = ("DATA_SOURCE", "CARD")
+    answer_shapes: ClassVar[Mapping[tuple[str, str], Shape]] = {
+        ("GET", "/api/tags/v3/{type}/{id}/system/CERTIFIED/state"): Object(optional={"state": STR}),
+    }
 
     async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> CertificationLive | None:
         entity_type, entity_id, _ = _entity(key)

@@ -16,11 +16,13 @@ The owner (``OWNER``) is never a grant: it is neither compared nor revoked.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import BaseModel, Field, StrictStr, model_validator
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from domogov.client.shapes import ID, NAME, STR, Array, Object, Shape
 from domogov.core.address import placeholders_in
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
@@ -119,8 +121,19 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
     spec_model = DatasetShareSpec
     identity_fields = ("dataset", "name")
     plural = "dataset shares"
+    plan_order = 30
     section_doc = "Dataset permissions granted to users and groups."
     activity_types = ("DATA_SOURCE",)
+    answer_shapes: ClassVar[Mapping[tuple[str, str], Shape]] = {
+        ("GET", "/api/data/v3/datasources/{id}/permissions"): Object(
+            required={
+                "list": Array(
+                    Object(required={"id": ID, "accessLevel": NAME}, optional={"type": STR})
+                )
+            }
+        ),
+        ("GET", "/api/data/v3/datasources/{id}"): Object(optional={"name": STR}),
+    }
 
     async def _read(self, ctx: LiveContext, key: dict[str, Any]) -> DatasetShareLive | None:
         dataset = key["dataset"]

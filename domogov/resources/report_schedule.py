@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from domogov.client.shapes import BOOL, ID, INT, NAME, STR, Array, Either, Object, Shape
 from domogov.core.address import placeholders_in
 from domogov.core.changes import ApiCall, Change
 from domogov.errors import NotFoundError
@@ -79,6 +80,29 @@ def recipient_label(spec: Any) -> str:
     if getattr(spec, "email", None):
         return f"email:{str(spec.email).lower()}"
     return f"user:{str(spec.user).lower()}"
+
+
+_RECIPIENT = Object(required={"type": NAME, "value": Either((STR, ID))})
+_REPORT_SCHEDULE = Object(
+    required={"id": ID, "title": NAME},
+    optional={
+        "pageId": ID,
+        "viewId": ID,
+        "reportViewId": ID,
+        "schedule": Object(
+            optional={
+                "frequency": STR,
+                "daysToRun": STR,
+                "hourOfDay": INT,
+                "minOfHour": INT,
+                "timezone": STR,
+                "enabled": BOOL,
+                "additionalRecipients": Array(_RECIPIENT),
+            }
+        ),
+        "attachmentInclude": BOOL,
+    },
+)
 
 
 class Recipient(BaseModel):
@@ -193,8 +217,13 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
     spec_model = ReportScheduleSpec
     identity_fields = ("title", "id")
     plural = "report schedules"
+    plan_order = 60
     section_doc = "Scheduled reports of pages and their recipients."
     activity_types = ("REPORT_SCHEDULE",)
+    answer_shapes: ClassVar[Mapping[tuple[str, str], Shape]] = {
+        ("GET", SCHEDULES): Array(_REPORT_SCHEDULE),
+        ("GET", SCHEDULES + "/{id}"): _REPORT_SCHEDULE,
+    }
 
     async def list_rows(self, ctx: LiveContext) -> list[dict[str, Any]]:
         if "schedule_rows" not in ctx.cache:

@@ -22,6 +22,7 @@ from typing import Annotated, Any, ClassVar, TypedDict
 from pydantic import Field, StrictStr
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from domogov.client.shapes import ID, NAME, STR, Array, Either, Object, Shape
 from domogov.core.address import placeholder
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import GuardError
@@ -59,6 +60,9 @@ def authorities_path(role_id: Any) -> str:
 
 def users_path(role_id: Any) -> str:
     return f"{ROLES_PATH}/{role_id}/users"
+
+
+_ROLE_USER = Object(optional={"userId": ID, "id": ID, "email": STR}, one_of=(("userId", "id"),))
 
 
 class RoleSpec(Spec):
@@ -107,8 +111,19 @@ class RoleKind(KindBase[RoleSpec, RoleLive]):
     spec_model = RoleSpec
     identity_fields = ("name", "id")
     plural = "roles"
+    plan_order = 20
     section_doc = "Roles: authorities and the users holding them."
     activity_types = ("ROLE", "USER")
+    answer_shapes: ClassVar[Mapping[tuple[str, str], Shape]] = {
+        ("GET", "/api/authorization/v1/roles/{id}/authorities"): Array(NAME),
+        # roleIds (which roles hold each authority) is absent on some instances.
+        ("GET", AUTHORITIES_PATH): Array(
+            Object(required={"authority": NAME}, optional={"roleIds": Array(ID)})
+        ),
+        ("GET", "/api/authorization/v1/roles/{id}/users"): Either(
+            (Object(required={"users": Array(_ROLE_USER)}), Array(_ROLE_USER))
+        ),
+    }
 
     def key_of(self, spec: Any) -> dict[str, Any]:
         key = pinned_key(spec, "name")

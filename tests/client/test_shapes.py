@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import domogov.resources  # noqa: F401  (importing the kinds registers their answer shapes)
 from domogov.client.shapes import READS, Shape, ShapeError, check_answer
 
 KEYS = st.sampled_from(
