@@ -225,12 +225,28 @@ async def _drift(
 @cli.command()
 @click.argument("source", default=".", type=click.Path(exists=True))
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for `yes`.")
+@click.option(
+    "--no-verify",
+    is_flag=True,
+    help="Skip re-reading the changed objects after apply (verify finds writes Domo "
+    "accepted but did not carry out; they exit 3).",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the apply report (outcomes, verify) as JSON instead of text; needs "
+    "--auto-approve or a plan file.",
+)
 @plan_options
 @connection_options
 @run_command
-def apply(source: str, auto_approve: bool, **kw: Any) -> int:
+def apply(source: str, auto_approve: bool, no_verify: bool, as_json: bool, **kw: Any) -> int:
     """Apply the manifests in a directory (after approval), or a plan saved with --out."""
     setup_logging(kw["verbose"])
+    if as_json and not auto_approve and not Path(source).is_file():
+        raise UsageError("apply --json prints no plan to approve: add --auto-approve")
+    kw["verify"], kw["as_json"] = not no_verify, as_json
     out = Output(kw["no_color"])
     if Path(source).is_file():
         return runner.run(_apply_saved(Path(source), kw, out))
@@ -267,13 +283,14 @@ async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve:
         )
         with _reading():
             result, ctx = await make_plan(config, client, options)
-        out.lines(plan_lines(result))
+        if not kw["as_json"]:
+            out.lines(plan_lines(result))
         enforce_policy(ctx)
         if not result.changes:
-            return 0
+            return _empty_report(out) if kw["as_json"] else 0
         if not auto_approve:
             _approve(out)
-        return await _run_apply(result, ctx, conn, out)
+        return await _run_apply(result, ctx, conn, out, kw)
 
 
 async def _apply_saved(path: Path, kw: dict[str, Any], out: Output) -> int:
@@ -287,13 +304,23 @@ async def _apply_saved(path: Path, kw: dict[str, Any], out: Output) -> int:
     async with open_client(conn) as client:
         with _reading("Checking that the plan is still current"):
             ctx = await prepare_saved_plan(saved, path, conn.label(), client)
-        out.lines(plan_lines(saved))
+        if not kw["as_json"]:
+            out.lines(plan_lines(saved))
         if not saved.changes:
-            return 0
-        return await _run_apply(saved, ctx, conn, out)
+            return _empty_report(out) if kw["as_json"] else 0
+        return await _run_apply(saved, ctx, conn, out, kw)
 
 
-async def _run_apply(result: Any, ctx: Any, conn: Connection, out: Output) -> int:
+def _empty_report(out: Output) -> int:
+    from domogov.core.applier import ApplyReport
+
+    out.text(json.dumps(ApplyReport().to_json(), indent=2))
+    return 0
+
+
+async def _run_apply(
+    result: Any, ctx: Any, conn: Connection, out: Output, kw: dict[str, Any]
+) -> int:
     from domogov.core.render import report_lines
     from domogov.reconcile import apply_plan
 
@@ -319,6 +346,14 @@ async def _run_apply(result: Any, ctx: Any, conn: Connection, out: Output) -> in
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(sig)
+    if kw["verify"] and not report.interrupted:
+        from domogov.verify import verify_apply
+
+        with _reading("Verifying the changes took effect"):
+            await verify_apply(result, report, ctx.client, ctx.project)
+    if kw["as_json"]:
+        out.text(json.dumps(report.to_json(), indent=2))
+        return report.exit_code
     out.text("")
     out.lines(report_lines(report))
     return report.exit_code

@@ -93,6 +93,9 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
         changes=ordered,
         impact=await compute_impact(ctx, ALL_KINDS, ordered, live_by_kind),
         warnings=sorted(set(ctx.warnings)),
+        unreadable=sorted(
+            ctx.unreadable_parts.values(), key=lambda u: (u.address, u.field)
+        ),
         created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         domogov_version=__version__,
         config_dir=str(getattr(config, "root", "")),

@@ -58,12 +58,18 @@ class ApplyReport:
 
     outcomes: list[Outcome] = field(default_factory=list)
     interrupted: bool = False
+    #: Verify after apply: changes Domo accepted that did not take effect (address, field,
+    #: expected, shown, text), and the reads the check made; None when not verified.
+    not_effective: list[dict[str, Any]] = field(default_factory=list)
+    verify_reads: int | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
     @property
     def exit_code(self) -> int:
+        if self.not_effective:
+            return 3  # some writes were made, and some of them did not take effect
         if self.count(FAILED) == 0 and self.count(SKIPPED) == 0 and not self.interrupted:
             return 0
         # Nothing applied at all is a plain error; some applied (or possibly applied: a
@@ -74,6 +80,23 @@ class ApplyReport:
     @property
     def write_calls(self) -> int:
         return sum(o.calls for o in self.outcomes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The apply report as a document (``apply --json``)."""
+        return {
+            "format_version": "1",
+            "summary": {s: self.count(s) for s in (DONE, FAILED, SKIPPED)},
+            "interrupted": self.interrupted,
+            "exit_code": self.exit_code,
+            "write_calls": self.write_calls,
+            "outcomes": [
+                {"address": o.address, "status": o.status, "detail": o.detail, "calls": o.calls}
+                for o in self.outcomes
+            ],
+            "verify": None
+            if self.verify_reads is None
+            else {"reads": self.verify_reads, "not_effective": self.not_effective},
+        }
 
 
 class Applier:

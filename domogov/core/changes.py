@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -176,6 +176,34 @@ class Change:
         )
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A part of a live object domogov could not read: an answer lacked the field, or carried a
+    value domogov does not recognise. Unknown is not empty: the part is neither diffed nor
+    written; when the manifests manage it, the plan fails naming it (SPEC §5)."""
+
+    address: str
+    field: str
+    endpoint: str
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"unreadable: {self.address}: {self.endpoint} {self.reason}"
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "address": self.address,
+            "field": self.field,
+            "endpoint": self.endpoint,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Unreadable:
+        return cls(str(doc["address"]), str(doc["field"]), str(doc["endpoint"]), str(doc["reason"]))
+
+
 @dataclass
 class Plan:
     """Every change for one instance, in dependency order, plus warnings for humans."""
@@ -188,6 +216,8 @@ class Plan:
     config_dir: str = ""
     impact: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     policy: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    #: Parts of live objects that could not be read, so are not managed (see Unreadable).
+    unreadable: list[Unreadable] = dataclasses.field(default_factory=list)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -212,6 +242,7 @@ class Plan:
             "changes": [c.to_json() for c in self.changes],
             "impact": self.impact,
             "policy": self.policy,
+            "unreadable": [u.to_json() for u in self.unreadable],
         }
 
     def dumps(self, *, pretty: bool = True) -> str:
@@ -237,6 +268,7 @@ class Plan:
             config_dir=doc.get("config_dir", ""),
             impact=list(doc.get("impact", [])),
             policy=list(doc.get("policy", [])),
+            unreadable=[Unreadable.from_json(u) for u in doc.get("unreadable", [])],
         )
 
 

@@ -127,6 +127,11 @@ def plan_lines(plan: Plan, *, show_calls: bool = True) -> list[Line]:
         lines.append((f"Warning: {warning}", "yellow"))
     if plan.warnings:
         lines.append(("", ""))
+    for part in plan.unreadable:
+        lines.append((part.text, "yellow"))
+    if plan.unreadable:
+        lines.append(("  (not managed and not compared: unknown is not empty)", ""))
+        lines.append(("", ""))
     if plan.changes:
         lines.append(("domogov will make these changes (+ create, ~ update, - destroy):", ""))
         lines.append(("", ""))
@@ -160,6 +165,10 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for warning in plan.warnings:
         head.append(f"> :warning: {warning}")
     if plan.warnings:
+        head.append("")
+    for part in plan.unreadable:  # before everything that may be cut for length
+        head.append(f"> :grey_question: {_md(part.text)}")
+    if plan.unreadable:
         head.append("")
     if plan.policy:  # before everything that may be cut for length
         head.append(policy_markdown_section(plan.policy))
@@ -260,12 +269,18 @@ def report_lines(report: ApplyReport) -> list[Line]:
         mark, style = marks[outcome.status]
         detail = f": {outcome.detail}" if outcome.detail else ""
         lines.append((f"{mark} {outcome.address}{detail}", style))
+    for entry in report.not_effective:
+        lines.append((str(entry["text"]), "red"))
     done, failed, skipped = report.count(DONE), report.count(FAILED), report.count(SKIPPED)
     tail = f"Apply: {done} done, {failed} failed, {skipped} skipped."
+    if report.verify_reads is not None:
+        bad = len(report.not_effective)
+        tail += f" Verified: {bad} not effective." if bad else " Verified."
     if report.interrupted:
         tail += " Interrupted: nothing new was started after the signal."
-    if failed or skipped:
+    if failed or skipped or report.not_effective:
         tail += " Run `domogov plan` to see what is left, then apply again."
     lines.append(("", ""))
-    lines.append((tail, "bold" if not (failed or skipped) else "bold red"))
+    ok = not (failed or skipped or report.not_effective)
+    lines.append((tail, "bold" if ok else "bold red"))
     return lines

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domogov.core.address import placeholder
+from domogov.core.changes import Unreadable
 from domogov.errors import ConfigIssue, Location, ResponseFormatError
 
 USERS_PATH = "/api/identity/v1/users"
@@ -59,6 +60,8 @@ class LiveContext:
     duplicate_groups: dict[str, list[int]] = field(default_factory=dict)  # name -> live ids
     issues: list[ConfigIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: (address, field) -> what could not be read there (unknown is not empty).
+    unreadable_parts: dict[tuple[str, str], Unreadable] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)
     _loaded: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
     _holders: dict[int, list[dict[str, Any]]] | None = field(default=None, repr=False)
@@ -213,6 +216,40 @@ class LiveContext:
             return None
         location: Location = self.config.where(spec, *path)
         return location
+
+    # --- unknown is not empty ----------------------------------------------------------
+
+    def unreadable(self, address: str, field: str, endpoint: str, reason: str) -> None:
+        """Record that ``field`` of the live object at ``address`` could not be read.
+
+        ``reason`` completes ``<endpoint> ...``: ``has no additionalRecipients``, ``answers
+        level 'SUPER' (unknown)``. The part is then neither compared nor written; the plan
+        lists it, and refuses a manifest that manages it (``refuse_unreadable``).
+        """
+        self.unreadable_parts[(address, field)] = Unreadable(address, field, endpoint, reason)
+
+    def is_unreadable(self, address: str, field: str) -> bool:
+        return (address, field) in self.unreadable_parts
+
+    def refuse_unreadable(self, spec: Any, address: str, field: str, label: str = "") -> bool:
+        """A plan error when the manifests manage a part that could not be read; True then.
+
+        Never plan a removal or a replacement from an unknown: the error names the object,
+        the endpoint and the field, and nothing is sent.
+        """
+        part = self.unreadable_parts.get((address, field))
+        if part is None:
+            return False
+        self.problem(
+            spec,
+            (field,),
+            label or field,
+            f"{part.endpoint} {part.reason}, so the live '{field}' is unknown; domogov will "
+            "not change it from an unknown (SPEC: unknown is not empty). Remove "
+            f"'{field}' from this object to leave it unmanaged, or check the instance with "
+            "`domogov doctor`",
+        )
+        return True
 
     def problem(self, spec: Any, path: tuple[Any, ...], field_path: str, message: str) -> None:
         """Record a manifest problem at the spec's location.
