@@ -49,6 +49,7 @@ class _LazyGroup(click.Group):
         "sim": ("domogov.sim.cli", "sim"),
         "export": ("domogov.export.commands", "export"),
         "fmt": ("domogov.export.commands", "fmt"),
+        "doctor": ("domogov.doctor.command", "doctor"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
