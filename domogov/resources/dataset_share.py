@@ -11,6 +11,28 @@ dataset_shares:
 One permissions read per declared dataset (plus a metadata read when ``name`` is given).  All
 grants and level changes of one dataset are one ``share`` call; all revokes one bulk revoke.
 The owner (``OWNER``) is never a grant: it is neither compared nor revoked.
+
+Access levels are read in both vocabularies Domo's documents show (README, "Undocumented
+answers"); grants are always written in the share document's ``CAN_*`` one:
+
+=================================  =============
+read (002 / 004 style)             means
+=================================  =============
+``CAN_VIEW``, ``READ``             ``CAN_VIEW``
+``CAN_EDIT``, ``WRITE``,           ``CAN_EDIT``
+``READ_WRITE``
+``CAN_SHARE``, ``READ_SHARE``      ``CAN_SHARE``
+``CO_OWNER``,                      ``CO_OWNER`` (only when the list names its ``OWNER`` apart:
+``READ_WRITE_DELETE_SHARE_ADMIN``  004 gives the owner that same string)
+``OWNER``                          the owner, never a grant
+=================================  =============
+
+Unknown is not empty: a row with any other level, or without its ``type``, makes the grants of
+that dataset *unreadable*. They are then neither compared nor written: a manifest managing them
+is refused (a plan error naming the dataset, the endpoint and the level), and no revoke is ever
+planned from them. Two writes are undocumented: lowering a level through ``share`` and revoking
+a group through the bulk ``DELETE .../users``; verify after apply re-reads the grants and
+reports either as ``not effective`` when Domo ignored it.
 """
 
 from __future__ import annotations
@@ -58,6 +80,31 @@ from domogov.spec.types import (
 )
 
 DATASOURCES = "/api/data/v3/datasources"
+#: Every access level Domo's documents show, to the share vocabulary (see the module docstring).
+#: READ_WRITE_DELETE_SHARE_ADMIN is handled apart: it may be the owner's own row.
+LEVELS: Mapping[str, str] = {
+    "CO_OWNER": "CO_OWNER",
+    "CAN_EDIT": "CAN_EDIT",
+    "CAN_SHARE": "CAN_SHARE",
+    "CAN_VIEW": "CAN_VIEW",
+    "READ": "CAN_VIEW",  # 002 Dataset Access List
+    "WRITE": "CAN_EDIT",  # 002 Dataset Access List
+    "READ_WRITE": "CAN_EDIT",  # 004 metadata permissions string of an editor
+    "READ_SHARE": "CAN_SHARE",  # 004 metadata permissions string of a sharer
+}
+FULL_ACCESS = "READ_WRITE_DELETE_SHARE_ADMIN"
+
+
+def live_level(answered: str, *, owner_listed: bool) -> str | None:
+    """The ``CAN_*`` level an answered ``accessLevel`` means; None when domogov cannot tell.
+
+    ``owner_listed``: the same list names its owner with ``OWNER``. Only then is the full-access
+    string a co-owner's: 004 shows it as the owner's own permissions, and a co-owner read where
+    the owner is meant would be revoked by an authoritative grants list.
+    """
+    if answered == FULL_ACCESS:
+        return "CO_OWNER" if owner_listed else None
+    return LEVELS.get(answered)
 
 
 def grant_label(principal: str, level: str) -> str:
@@ -145,15 +192,36 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
         except NotFoundError:
             return None
         await ctx.ready()
+        rows = [r for r in (perms or {}).get("list", []) if isinstance(r, dict)]
+        owner_listed = any(r.get("accessLevel") == "OWNER" for r in rows)
         owner = None
         grants: dict[str, str] = {}
-        for row in (perms or {}).get("list", []):
-            principal = ctx.principal_label(str(row.get("type", "USER")), row.get("id"))
-            level = str(row.get("accessLevel", ""))
-            if level == "OWNER":
-                owner = principal
+        unknown: list[str] = []
+        for row in rows:
+            answered = str(row.get("accessLevel", ""))
+            ptype = str(row.get("type") or "").upper()
+            if answered == "OWNER":
+                # Every document shows the owner as a user; the owner is never compared or
+                # revoked, so reading a typeless owner row as a user risks no write.
+                owner = ctx.principal_label(ptype or "USER", row.get("id"))
+                continue
+            if ptype not in ("USER", "GROUP"):
+                # A typeless id could be a user's or a group's: never guess which to revoke.
+                unknown.append(f"a grant of id {row.get('id')} with type {row.get('type')!r}")
+                continue
+            principal = ctx.principal_label(ptype, row.get("id"))
+            level = live_level(answered, owner_listed=owner_listed)
+            if level is None:
+                unknown.append(f"accessLevel {answered!r} for {principal}")
             else:
                 grants[principal] = level
+        if unknown:
+            ctx.unreadable(
+                f"dataset_share.{dataset}",
+                "grants",
+                f"GET {DATASOURCES}/{dataset}/permissions",
+                f"answers {'; '.join(unknown)}, which domogov does not recognise",
+            )
         return {
             "dataset": dataset,
             "name": (meta or {}).get("name") if key.get("name") else None,
@@ -203,6 +271,11 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
             ctx.warnings.append(
                 f"{address}: manifest names it {spec.name!r} but Domo calls it {before['name']!r}"
             )
+        if ctx.is_unreadable(address, "grants"):
+            # Unknown is not empty: never diff, share or revoke from grants not fully read.
+            if spec.grants is not None:
+                ctx.refuse_unreadable(spec, address, "grants", f"{label}.grants")
+            return None
         live_grants = dict(g.rsplit(" ", 1) for g in before["grants"])
         wanted = self._desired_grants(ctx, spec, label)
         owner = before.get("owner")
@@ -284,7 +357,8 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
                     session.warnings.append(f"dataset {dataset}: not found in Domo; not exported")
                     continue
                 share["name"] = found[dataset] or share["name"]
-                node = _export_node(share, session.warnings)
+                part = ctx.unreadable_parts.get((f"dataset_share.{dataset}", "grants"))
+                node = _export_node(share, session.warnings, None if part is None else part.text)
                 if node is not None:
                     nodes.append(node)
             if live:
@@ -378,11 +452,19 @@ def _access_text(
     return f'~ {email}  {was[0]} -> {now[0]} on "{label}" {how}'  # type: ignore[index]
 
 
-def _export_node(share: DatasetShareLive, warnings: list[str]) -> CommentedMap | None:
-    """A ``dataset_shares`` entry; the owner is not a grant. The name is a comment only."""
+def _export_node(
+    share: DatasetShareLive, warnings: list[str], unreadable: str | None = None
+) -> CommentedMap | None:
+    """A ``dataset_shares`` entry; the owner is not a grant. The name is a comment only.
+
+    ``unreadable``: why the grants could not be read; they are then left out (unmanaged), never
+    exported as an authoritative list missing the grants not understood."""
     what = f"dataset {share['dataset']}"
     node = CommentedMap(dataset=share["dataset"])
     add_comment(node, "dataset", share.get("name") or "")
+    if unreadable is not None:
+        warnings.append(f"{what}: 'grants' not exported ({unreadable}); it stays unmanaged")
+        return node if valid(DatasetShareSpec, node, what, warnings) else None
     levels = {a.value for a in AccessLevel}
     grants = CommentedSeq()
     for entry in share["grants"]:
