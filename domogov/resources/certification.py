@@ -6,12 +6,29 @@ certifications:
   - { card: 1234567, certified: false }
 ```
 One state read per declared object: Domo has no bulk read of certification.
+
+What each state read means (001 shows only ``"state": null``; public material names the
+others; README, "Undocumented answers"):
+
+- ``ACTIVE``, ``CERTIFIED``: certified.
+- ``null`` or no ``state`` key: not certified (how an object never certified reads).
+- ``EXPIRED``: not certified. Certifying it again (``PUT .../state/ACTIVE``) is a visible
+  change, with a note saying the certification expired.
+- ``PENDING``: unreadable for planning. A certification request is pending approval in Domo;
+  a manifest managing that object is refused (a plan error naming it), never certified or
+  uncertified over the request.
+- anything else (another word, an empty string, an answer that is not an object):
+  unreadable, refused the same way.
+
+Verify after apply re-reads the state: a certify that leaves the object PENDING (an approval
+workflow), or that never shows (an instance whose state always reads null), is reported
+``not effective`` with the state Domo shows, and apply exits 3; it is not re-planned silently.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypedDict
+from typing import Any, ClassVar, NotRequired, TypedDict
 
 from pydantic import Field, StrictBool, model_validator
 from ruamel.yaml.comments import CommentedMap
@@ -27,6 +44,9 @@ from domogov.spec.base import Spec, exactly_one
 from domogov.spec.types import DatasetId, Ensure, EnsureState, PositiveInt
 
 TAGS = "/api/tags/v3"
+CERTIFIED_STATES = frozenset({"ACTIVE", "CERTIFIED"})
+UNCERTIFIED_STATES = frozenset({"EXPIRED"})  # and null / absent
+PENDING = "PENDING"
 
 
 def state_path(entity_type: str, entity_id: Any) -> str:
@@ -69,11 +89,18 @@ class CertificationSpec(Spec):
 
 
 class CertificationLive(TypedDict):
-    """The certification state of one dataset or card."""
+    """The certification state of one dataset or card.
+
+    ``certified`` is True or False when the state is readable; otherwise it is the state Domo
+    answered (``"PENDING"``, an unknown word), which plans never compare (the part is
+    unreadable) and verify after apply shows as what Domo holds. ``state`` is the state as read,
+    kept only when it says more than ``certified`` (not null, absent or ACTIVE), for notes.
+    """
 
     entity_type: str
     id: str
-    certified: bool
+    certified: bool | str
+    state: NotRequired[str]
 
 
 class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
@@ -97,8 +124,43 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
             state = await ctx.client.get(state_path(entity_type, entity_id))
         except NotFoundError:
             return None
-        certified = isinstance(state, dict) and str(state.get("state") or "").upper() == "ACTIVE"
-        return {"entity_type": entity_type, "id": entity_id, "certified": certified}
+        endpoint = f"GET {state_path(entity_type, entity_id)}"
+        address = _entity(key)[2]
+        shown = state.get("state") if isinstance(state, dict) else state
+        certified: bool | str
+        if not isinstance(state, dict):
+            certified = f"{state!r}"
+            ctx.unreadable(address, "certified", endpoint, "answers no object with a state")
+        elif shown is None:
+            certified = False  # never certified (001's example), or certified and then removed
+        elif str(shown).upper() in CERTIFIED_STATES:
+            certified = True
+        elif str(shown).upper() in UNCERTIFIED_STATES:
+            certified = False
+        elif str(shown).upper() == PENDING:
+            certified = str(shown)
+            ctx.unreadable(
+                address,
+                "certified",
+                endpoint,
+                f"answers state {shown!r}: a certification request is pending approval in Domo",
+            )
+        else:
+            certified = str(shown)
+            ctx.unreadable(
+                address,
+                "certified",
+                endpoint,
+                f"answers state {shown!r}, which domogov does not recognise",
+            )
+        live: CertificationLive = {
+            "entity_type": entity_type,
+            "id": entity_id,
+            "certified": certified,
+        }
+        if shown is not None and str(shown).upper() != "ACTIVE":
+            live["state"] = str(shown)
+        return live
 
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
@@ -125,11 +187,16 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
                 f"unknown {what} {next(iter(key.values()))!r}: not found in Domo",
             )
             return None
+        if ctx.refuse_unreadable(spec, address, "certified", f"certifications[{index}].certified"):
+            return None  # pending approval or unknown: never PUT or DELETE over it
         want = bool(spec.certified) and spec.present
         if want == before["certified"]:
             return None
         path = state_path(before["entity_type"], before["id"])
         call = ApiCall("PUT", f"{path}/ACTIVE") if want else ApiCall("DELETE", path)
+        notes = []
+        if want and str(before.get("state") or "").upper() in UNCERTIFIED_STATES:
+            notes.append(f"Domo shows the certification {before['state']}; certifying it again")
         return make_change(
             kind=self.name,
             address=address,
@@ -138,6 +205,7 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
             after={**before, "certified": want},
             calls=[call],
             destructive=0 if want else 1,
+            notes=notes,
             action=Action.UPDATE,
         )
 
@@ -159,7 +227,7 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
                 live = await self.fetch(ctx, [{"dataset": d} for d in chunk])
                 for dataset in chunk:
                     state = live.get(f"certification.dataset.{dataset}")
-                    if state is not None and state["certified"]:
+                    if state is not None and state["certified"] is True:
                         certified.append(("dataset", dataset, datasets[dataset] or ""))
                 session.advance(len(chunk))
         session.start("Finding cards", None)
@@ -168,7 +236,7 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
         live = await self.fetch(ctx, [{"card": c} for c in sorted(cards)])
         for card in sorted(cards):
             state = live.get(f"certification.card.{card}")
-            if state is not None and state["certified"]:
+            if state is not None and state["certified"] is True:
                 certified.append(("card", card, cards[card]))
         session.advance(len(cards))
         nodes = [_export_node(t, i, n, session.warnings) for t, i, n in certified]
