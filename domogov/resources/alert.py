@@ -9,6 +9,17 @@ alerts:
 ```
 One read per declared alert (``fields=all`` carries the subscriptions).  New subscribers of one
 alert are one ``share`` call; each removal is one call (Domo has no bulk unsubscribe).
+
+Unknown is not empty (README, "Undocumented answers": the element shape of ``subscriptions``
+is not shown, nor whether the list honours ``fields=all``):
+
+- An alert read (list row or single alert) without a ``subscriptions`` array is never taken as
+  "no subscribers": the alert's own ``GET .../alerts/{id}/subscriptions`` is read instead.
+- A subscription without ``subscriberId`` or ``type``, or of a type 001 does not list, makes the
+  subscribers of that alert *unreadable*: a manifest managing them is refused (a plan error
+  naming the alert, the endpoint and the field) and nobody is ever unsubscribed from them.
+  Subscriptions of the other documented types (BUZZ, DAILY, WEEKLY, AUTO) are not users or
+  groups: they are left as they are, never compared.
 """
 
 from __future__ import annotations
@@ -63,7 +74,11 @@ def subscriber_label(spec: Any) -> str:
     return f"user:{str(spec.user).lower()}"
 
 
-_SUBSCRIPTION = Object(required={"subscriberId": ID}, optional={"type": STR})
+# subscriberId and type are checked by the kind, not the shape: a subscription without them makes
+# that alert's subscribers unreadable (refused when managed), not the whole run fail.
+_SUBSCRIPTION = Object(optional={"subscriberId": ID, "type": STR})
+#: The subscription types 001 lists (Unsubscribe from an alert) that are not users or groups.
+OTHER_TYPES = frozenset({"BUZZ", "DAILY", "WEEKLY", "AUTO"})
 
 
 class Subscriber(BaseModel):
@@ -132,25 +147,66 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
         ("GET", ALERTS + "/{id}"): Object(
             optional={"subscriptions": Array(_SUBSCRIPTION), "name": STR}
         ),
+        ("GET", ALERTS + "/{id}/subscriptions"): Array(_SUBSCRIPTION),
     }
 
     async def _read(self, ctx: LiveContext, alert_id: int) -> AlertLive | None:
+        path = f"{ALERTS}/{alert_id}"
         try:
-            alert = await ctx.client.get(f"{ALERTS}/{alert_id}", params={"fields": "all"})
+            alert = await ctx.client.get(path, params={"fields": "all"})
         except NotFoundError:
             return None
-        return await self.normalise(ctx, alert_id, alert)
+        return await self.normalise(ctx, alert_id, alert, f"GET {path}")
 
-    async def normalise(self, ctx: LiveContext, alert_id: int, alert: Any) -> AlertLive | None:
-        """An alert as the planner compares it: subscribers as ``user:``/``group:`` labels."""
+    async def _subscriptions(self, ctx: LiveContext, alert_id: int) -> list[Any] | None:
+        """The alert's own subscription list, for a read that did not carry it; None when
+        that read is refused too (the subscribers are then unreadable)."""
+        try:
+            rows = await ctx.client.get(f"{ALERTS}/{alert_id}/subscriptions")
+        except NotFoundError:
+            return None
+        return rows if isinstance(rows, list) else None
+
+    async def normalise(
+        self, ctx: LiveContext, alert_id: int, alert: Any, endpoint: str = f"GET {ALERTS}"
+    ) -> AlertLive | None:
+        """An alert as the planner compares it: subscribers as ``user:``/``group:`` labels.
+
+        ``endpoint`` is the read ``alert`` came from, named when its subscribers are unreadable.
+        """
         if not isinstance(alert, dict):
             return None
+        address = f"alert.{alert_id}"
+        rows = alert.get("subscriptions")
+        if not isinstance(rows, list):
+            # No subscriptions key is not "no subscribers": read the alert's own list.
+            endpoint = f"GET {ALERTS}/{alert_id}/subscriptions"
+            rows = await self._subscriptions(ctx, alert_id)
+            if rows is None:
+                ctx.unreadable(address, "subscribers", endpoint, "answers no subscription list")
+                rows = []
         await ctx.ready()
-        subscribers = {
-            ctx.principal_label(str(s.get("type", "USER")), s.get("subscriberId"))
-            for s in alert.get("subscriptions") or []
-            if str(s.get("type", "USER")).upper() in ("USER", "GROUP")
-        }
+        subscribers: set[str] = set()
+        unknown: list[str] = []
+        for row in rows:
+            sub = row if isinstance(row, dict) else {}
+            kind = str(sub.get("type") or "").upper()
+            if sub.get("subscriberId") is None:
+                unknown.append("a subscription without subscriberId")
+            elif not kind:
+                unknown.append(f"a subscription without type (subscriberId {sub['subscriberId']})")
+            elif kind in ("USER", "GROUP"):
+                subscribers.add(ctx.principal_label(kind, sub["subscriberId"]))
+            elif kind not in OTHER_TYPES:
+                unknown.append(f"a subscription of type {sub.get('type')!r}")
+        if unknown:
+            ctx.unreadable(
+                address,
+                "subscribers",
+                endpoint,
+                f"has {'; '.join(dict.fromkeys(unknown))}, which domogov cannot read as a user "
+                "or a group",
+            )
         return {
             "id": alert_id,
             "name": alert.get("name"),
@@ -174,7 +230,7 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
 
         async def one(alert_id: int) -> AlertLive | None:
             if alert_id in listed:
-                return await self.normalise(ctx, alert_id, listed[alert_id])
+                return await self.normalise(ctx, alert_id, listed[alert_id], f"GET {ALERTS}")
             return await self._read(ctx, alert_id)  # not listed (or no subscriptions field)
 
         results = await map_limited(lambda k: one(int(k["alert"])), keys, ctx.parallelism)
@@ -202,6 +258,11 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
                 f"unknown alert {spec.alert}: not found in Domo (alerts are created in Domo; "
                 "domogov manages their subscribers)",
             )
+            return None
+        if ctx.is_unreadable(address, "subscribers"):
+            # Unknown is not empty: never subscribe or unsubscribe from a list not fully read.
+            if spec.subscribers is not None:
+                ctx.refuse_unreadable(spec, address, "subscribers", f"{label}.subscribers")
             return None
         wanted = [subscriber_label(s) for s in items(spec.subscribers)]
         for i, principal in enumerate(wanted):
@@ -269,13 +330,19 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
             # A row without its subscriptions (a Domo that ignores fields=all on lists) is
             # read on its own, never taken as "no subscribers".
             if isinstance(listed[aid].get("subscriptions"), list):
-                return await self.normalise(ctx, aid, listed[aid])
+                return await self.normalise(ctx, aid, listed[aid], f"GET {ALERTS}")
             return await self._read(ctx, aid)
 
         live = await map_limited(one, ids, ctx.parallelism)
         nodes = []
         for aid, alert in zip(ids, live, strict=True):
-            node = None if alert is None else _export_node(alert, _about(listed[aid]), session)
+            part = ctx.unreadable_parts.get((f"alert.{aid}", "subscribers"))
+            about = _about(listed[aid])
+            node = (
+                None
+                if alert is None
+                else _export_node(alert, about, session, None if part is None else part.text)
+            )
             if node is not None:
                 nodes.append(node)
         notes = ["Sorted by id; each subscriber list is authoritative."]
@@ -311,13 +378,20 @@ def _about(row: dict[str, Any]) -> str:
     return name
 
 
-def _export_node(alert: AlertLive, about: str, session: ExportSession) -> CommentedMap | None:
-    """An ``alerts`` entry from the kind's read: the subscribers, authoritative."""
+def _export_node(
+    alert: AlertLive, about: str, session: ExportSession, unreadable: str | None = None
+) -> CommentedMap | None:
+    """An ``alerts`` entry from the kind's read: the subscribers, authoritative.
+
+    ``unreadable``: why the subscribers could not be read; they are then left out (unmanaged).
+    """
     what = f"alert {alert['id']}"
     node = CommentedMap(alert=int(alert["id"]))
     add_comment(node, "alert", about)
     subscribers = principals(alert["subscribers"])
-    if subscribers is None:
+    if unreadable is not None:
+        session.warnings.append(f"{what}: 'subscribers' not exported ({unreadable}); unmanaged")
+    elif subscribers is None:
         unwritable("subscribers", what, session.warnings)
     else:
         node["subscribers"] = subscribers
