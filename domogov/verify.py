@@ -77,6 +77,13 @@ def _compare_field(address: str, diff: FieldDiff, live: Mapping[str, Any]) -> li
             for e in diff.removed
             if e in have
         ]
+        for entry in diff.changed:  # "<entry> OLD -> NEW": the entry must now read "<entry> NEW"
+            head, _, new = entry.rpartition(" -> ")
+            name = head.rsplit(" ", 1)[0]
+            if f"{name} {new}" not in have:
+                now = sorted(e for e in have if e.rsplit(" ", 1)[0] == name)
+                shown = ", ".join(now) or "it absent"
+                out.append(NotEffective(address, diff.field, f"~ {entry}", shown))
         return out
     if shown != diff.new:
         return [NotEffective(address, diff.field, diff.new, shown)]

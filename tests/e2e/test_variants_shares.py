@@ -136,12 +136,6 @@ async def test_variant_group_revoke_ignored_not_effective(env: Env) -> None:
     assert permissions(env, SALES) == {("USER", 1004): "CAN_VIEW", ("GROUP", 502): "CAN_VIEW"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domogov/verify.py compares a collection diff's added/removed entries only; a level "
-    "change is shown as a `changed` entry ('user:x CO_OWNER -> CAN_VIEW'), which verify does not "
-    "check yet (change requested in the issue-13 shares report)",
-)
 async def test_variant_share_does_not_lower_not_effective(env: Env) -> None:
     set_variants(env.app, ["share_does_not_lower"])
     env.write(

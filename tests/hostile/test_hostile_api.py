@@ -274,9 +274,6 @@ CASES = [
         A + "missing 'list'"),
     Bad("missing_fields", "permission_access", _edit(PERMS, lambda d: {"list": _each(d["list"],
         accessLevel=_DROP)}), PERMS, A + "list[0]: missing 'accessLevel'"),
-    Bad("missing_fields", "subscriber_id", _edit(ALERT, lambda d: {**d, "subscriptions": _each(
-        d["subscriptions"], subscriberId=_DROP)}), ALERT,
-        A + "subscriptions[0]: missing 'subscriberId'"),
     Bad("missing_fields", "schedule_title", _edit(SCHEDULES, _rows(title=_DROP)), SCHEDULES,
         A + "[0]: missing 'title'"),
     Bad("missing_fields", "recipient_value", _edit(SCHEDULE, lambda d: {**d, "schedule": {
@@ -331,6 +328,27 @@ def test_plan_stops_and_apply_writes_nothing(bad: Bad, config: Path, shared: Sta
     assert any(k.startswith("hostile GET") for k in front.seen), "the bad answer was not used"
     apply = run("apply", str(config), "--base-url", url, "--auto-approve")
     _one_line_error(assert_clean_failure(apply), bad.endpoint, bad.message)
+    _assert_no_write(url, front)
+
+
+# A subscription without its subscriber is not a format error of the whole answer: that
+# alert's subscribers are unreadable (unknown is not empty), and a manifest managing them is
+# refused, naming the alert and the endpoint, with nothing written.
+NO_SUBSCRIBER_ID = _edit(
+    ALERT, lambda d: {**d, "subscriptions": _each(d["subscriptions"], subscriberId=_DROP)}
+)
+
+
+@pytest.mark.timeout(30)
+def test_a_subscription_without_subscriber_id_refuses_the_managed_alert(
+    config: Path, shared: Stage
+) -> None:
+    url, front = shared.use(NO_SUBSCRIBER_ID)
+    for command in (["plan"], ["apply", "--auto-approve"]):
+        result = run(*command[:1], str(config), "--base-url", url, *command[1:])
+        shown = assert_clean_failure(result)
+        assert "alert.358: subscribers: GET /api/social/v4/alerts/358" in shown, shown
+        assert "without subscriberId" in shown, shown
     _assert_no_write(url, front)
 
 
