@@ -4,6 +4,13 @@ Domo's list endpoints page in three ways, and some ignore the paging parameters 
 sent; each page is therefore checked before the next is asked for (a page longer than the
 limit, or the same page twice, stops the read with a ResponseFormatError instead of reading
 the whole list again and again).
+
+A read ends at an empty page, never at a short one: a server may cap the page size below the
+``limit`` asked for (public clients page grouplist 30 at a time until an empty page; nothing
+documents the cap), and a short page read as the end silently drops the rest of the list:
+groups that then "do not exist" get created again, shares to them fail. The next page starts
+after the rows actually received, so a capped server is read whole. The cost is one request:
+the empty page that proves the end.
 """
 
 from __future__ import annotations
@@ -51,7 +58,11 @@ async def read_pages(
     method: str | None = None,
     stop_on: Literal["short", "empty"] = "short",
 ) -> list[Any]:
-    """Every item of a paged list, fetching pages one after another (see DomoClient.paginate)."""
+    """Every item of a paged list, fetching pages one after another (see DomoClient.paginate).
+
+    Pages are read until one comes back empty, whatever ``stop_on`` says: ``"short"`` is kept
+    for callers written when a short page ended the read, and now reads to an empty page too.
+    """
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     verb = (method or ("POST" if style == "body" else "GET")).upper()
@@ -84,9 +95,9 @@ async def read_pages(
                 f"the endpoint seems to ignore {start_key}",
             )
         items.extend(rows)
-        if not rows or (stop_on == "short" and len(rows) < page_size):
+        if not rows:
             return items
-        start += len(rows)
+        start += len(rows)  # past what came back: a capped page leaves no gap
         previous = rows
     raise fail(
         verb,

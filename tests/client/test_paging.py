@@ -1,4 +1,4 @@
-"""Pagination: offset/limit, skip/limit, offset/limit in the body, short-page stop, max_pages."""
+"""Pagination: offset/limit, skip/limit, offset/limit in the body, empty-page stop, max_pages."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ SCHEDULES_PATH = "/api/content/v1/reportschedules"
 SEARCH = "/api/identity/v1/users/search"
 
 
-async def test_offset_style_stops_at_the_short_page(sim: Sim, make_client: ClientFactory) -> None:
+async def test_offset_style_reads_past_the_short_page_to_an_empty_one(
+    sim: Sim, make_client: ClientFactory
+) -> None:
     client = make_client()
     rows = await client.paginate(GROUPLIST, style="offset", page_size=10, params={"sort": "name"})
     assert [r["name"] for r in rows] == [f"group-{i:02d}" for i in range(GROUPS)]
-    assert await sim.hits(f"GET {GROUPLIST}") == 3  # 10 + 10 + 5
+    assert await sim.hits(f"GET {GROUPLIST}") == 4  # 10 + 10 + 5 + 0: a short page is no end
 
 
 async def test_offset_style_needs_one_empty_page_when_the_total_divides_evenly(
@@ -44,7 +46,7 @@ async def test_skip_style_pages_report_schedules(sim: Sim, make_client: ClientFa
         params={"orderBy": "title", "isAscending": "true"},
     )
     assert [r["id"] for r in rows] == [100 + i for i in range(SCHEDULES)]
-    assert await sim.hits(f"GET {SCHEDULES_PATH}") == 3  # 3 + 3 + 1
+    assert await sim.hits(f"GET {SCHEDULES_PATH}") == 4  # 3 + 3 + 1 + 0
 
 
 async def test_body_style_posts_offset_and_limit_and_unwraps_items(
@@ -54,7 +56,7 @@ async def test_body_style_posts_offset_and_limit_and_unwraps_items(
     users = await client.paginate(SEARCH, style="body", page_size=5, body={}, items_key="users")
     assert len(users) == USERS
     assert len({u["id"] for u in users}) == USERS
-    assert await sim.hits(f"POST {SEARCH}") == 3  # 5 + 5 + 2
+    assert await sim.hits(f"POST {SEARCH}") == 4  # 5 + 5 + 2 + 0
 
 
 async def test_page_reads_are_retried_even_when_posted(
