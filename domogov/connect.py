@@ -88,6 +88,16 @@ async def open_client(
             state = load_state_file(sample_state_path())
             from domogov.sim.state import save_state_file
 
+            # A new instance has a history: one activity-log entry, dated now (a fixed date in
+            # the sample would age out of every window drift and doctor read).
+            state.record(
+                "CREATED",
+                "GROUP",
+                next(iter(state.groups)),
+                "sandbox",
+                "created the sandbox instance",
+                "Sandbox created",
+            )
             save_state_file(state, SANDBOX_STATE)
             log.info("sandbox: seeded %s from the sample instance", SANDBOX_STATE)
         state = load_state_file(SANDBOX_STATE)

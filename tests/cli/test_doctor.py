@@ -281,11 +281,7 @@ def test_doctor_sandbox_prints_every_read_assumption_as_holding(workdir: Path) -
     assert code == 0, out
     rows = {line.split()[0]: line.split()[1] for line in out.splitlines()[3:] if line.strip()}
     for a in ASSUMPTIONS:
-        if a.id == "activity_rows_name_objects":
-            # The fresh sample instance has no activity yet: nothing to read rows of.
-            assert rows[a.id] == "unknown"
-        else:
-            assert rows[a.id] == ("verify" if a.probe is None else "holds"), a.id
+        assert rows[a.id] == ("verify" if a.probe is None else "holds"), a.id
     assert f"kinds fully manageable: {', '.join(KINDS)}" in out
     assert "latency: median " in out and "rate limiting: none seen" in out
 
