@@ -119,6 +119,16 @@ class ProtectSettings(BaseModel):
     report_schedules: tuple[ProtectedKey, ...] = Field(
         (), description=_PROTECT_HELP.format(kind="report schedules (titles or ids)")
     )
+    # content permissions (issue 15)
+    page_shares: tuple[ProtectedKey, ...] = Field(
+        (), description=_PROTECT_HELP.format(kind="pages and cards (ids)")
+    )
+    file_permissions: tuple[ProtectedKey, ...] = Field(
+        (), description=_PROTECT_HELP.format(kind="files (ids)")
+    )
+    workflow_permissions: tuple[ProtectedKey, ...] = Field(
+        (), description=_PROTECT_HELP.format(kind="workflows (model ids)")
+    )
 
     @field_validator("*", mode="before")
     @classmethod

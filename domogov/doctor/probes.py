@@ -438,3 +438,26 @@ async def activity_object_type_filter(s: Session) -> Finding:
             f"GET {AUDIT_PATH}?objectType=...",
         )
     return holds(f"objectType={types} accepted")
+
+
+# --- content permissions (issue 15) ---------------------------------------------------------
+
+
+async def content_accesslist_lists(s: Session) -> Finding:
+    """A page's access list names both lists (users and groups): without one, domogov cannot
+    tell "shared with none" from "not shown"."""
+    declared = [spec.page for spec in s.declared("page_shares") if spec.page is not None]
+    pages = [str(p) for p in declared[:SAMPLE]] or await s.search_ids("page")
+    read = 0
+    for page in pages:
+        path = f"/api/content/v1/share/accesslist/page/{page}"
+        doc = await s.read_or_none(path, {"expandUsers": "false"})
+        if not isinstance(doc, dict):
+            continue
+        read += 1
+        missing = [k for k in ("users", "groups") if not isinstance(doc.get(k), list)]
+        if missing:
+            return fails(f"GET {path} has no {' and no '.join(missing)} list", f"GET {path}")
+    if not read:
+        return unknown("no page to read")
+    return holds(f"{_plural(read, 'page access list')} with users and groups")

@@ -30,8 +30,11 @@ Probe = Callable[[Session], Awaitable[Finding]]
 
 #: Every kind that names users (members, owners, holders, grants, subscribers, recipients).
 USER_KINDS = ("group", "role", "dataset_share", "alert", "report_schedule")
+# content permissions (issue 15): they name users and groups too
+USER_KINDS += ("page_share", "file_permission", "workflow_permission")
 #: Every kind that names groups (and so needs the whole grouplist).
 GROUP_KINDS = ("group", "dataset_share", "alert", "report_schedule")
+GROUP_KINDS += ("page_share", "file_permission", "workflow_permission")
 DRIFT = "drift attribution (drift falls back to matching rows by type and text)"
 
 
@@ -124,6 +127,22 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "certifying makes the object ACTIVE at once (no approval step)",
         ("certification",), "PUT /api/tags/v3/{type}/{id}/system/CERTIFIED/state/ACTIVE",
         None, ("cert_state_pending",)),
+    # content permissions (issue 15)
+    Assumption(
+        "content_accesslist_lists",
+        "a page's access list carries users and groups lists",
+        ("page_share",), "GET /api/content/v1/share/accesslist/page/{id}",
+        probes.content_accesslist_lists, ("content_accesslist_users_only",)),
+    Assumption(
+        "content_card_share_takes_effect",
+        "POST /api/content/v1/share shares a card as it shares a page",
+        ("page_share",), "POST /api/content/v1/share", None,
+        ("content_card_share_ignored",)),
+    Assumption(
+        "workflow_permissions_replace",
+        "the workflow permissions POST replaces the list (an entry left out is removed)",
+        ("workflow_permission",), "POST /api/workflow/v1/models/{id}/permissions", None,
+        ("workflow_permissions_merge",)),
 )
 # fmt: on
 

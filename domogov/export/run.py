@@ -102,6 +102,7 @@ class Session:
         self._datasets: dict[str, str | None] | None = None
         self._datasets_read = False
         self._cards: dict[int, str] | None = None
+        self._pages: dict[int, str] | None = None
 
     # --- ExportSession ----------------------------------------------------------------------
 
@@ -181,6 +182,28 @@ class Session:
                     cards[card] = name
             self._cards = dict(sorted(cards.items()))
         return self._cards
+
+    async def pages(self) -> dict[int, str]:
+        if self._pages is None:
+            self._pages = await self._find_numbered("page")
+        return self._pages
+
+    async def _find_numbered(self, entity: str) -> dict[int, str]:
+        """Every ``entity`` with a numeric id the search API finds, by id, with its name."""
+        try:
+            search = await discover.find_all(self.ctx.client, entity)
+        except SEARCH_REFUSED as exc:
+            self._warnings.append(
+                f"{entity}s: the search API refused the query ({exc}); no {entity} is exported"
+            )
+            return {}
+        self._warnings.extend(search.warnings)
+        found: dict[int, str] = {}
+        for ident, name in search.found.items():
+            number = as_int(ident)
+            if number is not None and number > 0:
+                found[number] = name
+        return dict(sorted(found.items()))
 
     # --- the run ----------------------------------------------------------------------------
 

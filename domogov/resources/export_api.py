@@ -91,6 +91,10 @@ class ExportSession(Protocol):
         """Every card the search API finds, by id, with its title."""
         ...
 
+    async def pages(self) -> dict[int, str]:
+        """Every page the search API finds, by id, with its title."""
+        ...
+
 
 def comment_text(text: Any) -> str:
     """One line of comment: newlines folded, long names cut."""

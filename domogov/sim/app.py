@@ -27,6 +27,7 @@ from domogov.sim.http import error_response
 from domogov.sim.routes import (
     alerts,
     audit,
+    content,
     control,
     datasets,
     groups,
@@ -60,6 +61,9 @@ TAG = "/api/tags/v3/{entityType}/{entityId}/system/CERTIFIED/state"
 ALERTS = "/api/social/v4/alerts"
 SCHED = "/api/content/v1/reportschedules"
 AUDIT = "/api/audit/v1/user-audits"
+SHARE = "/api/content/v1/share"
+FILES = "/api/data/v1/data-files"
+FLOWS = "/api/workflow/v1/models"
 E = Endpoint
 # The whole emulated surface; "doc" names the section of 001 (or the README) it follows.
 # Static paths come before the {id} paths they could be taken for.
@@ -117,6 +121,20 @@ ENDPOINTS: list[Endpoint] = [
     E("DELETE", f"{SCHED}/{{id}}",                  reportschedules.delete_schedule, W, "Reports"),
     E("PUT",    f"{SCHED}/{{id}}/enabled",          reportschedules.set_enabled,     W, "Reports"),
     E("POST",   "/api/search/v1/query",             search.query,             R, "Search Product"),
+    # content permissions: page_shares, file_permissions, workflow_permissions
+    E("GET",    f"{SHARE}/accesslist/page/{{id}}",  content.page_access,      R, "README clients"),
+    E("GET",    f"{SHARE}/accesslist/card/{{id}}",  content.card_access,      R, "README clients"),
+    E("POST",   SHARE,                              content.share,            W, "README clients"),
+    E("DELETE", f"{SHARE}/page/{{pageId}}/user/{{personId}}", content.revoke_page_user, W,
+      "Pages: revoke"),
+    E("GET",    f"{FILES}/details",                 content.list_files,       R, "Files: all"),
+    E("GET",    f"{FILES}/{{id}}/details",          content.file_details,     R, "Files: by id"),
+    E("GET",    f"{FILES}/{{id}}/permissions",      content.file_permissions, R, "Files: perms"),
+    E("PUT",    f"{FILES}/{{id}}/permissions",      content.set_file_permissions, W, "Files"),
+    E("GET",    FLOWS,                              content.list_workflows,   R, "(undocumented)"),
+    E("GET",    f"{FLOWS}/{{id}}/permissions",      content.workflow_permissions, R, "(undoc.)"),
+    E("POST",   f"{FLOWS}/{{id}}/permissions",      content.set_workflow_permissions, W,
+      "Workflows: permissions"),
 ]
 # fmt: on
 

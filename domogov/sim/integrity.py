@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -97,4 +98,38 @@ def integrity_problems(state: SimState) -> list[str]:
                 not rec.value.isdigit() or not principal_exists(rec.type, int(rec.value))
             ):
                 problems.append(f"report schedule {rs.id}: {rec.type} {rec.value} not found")
+    problems += _content_problems(state, principal_exists)
+    return problems
+
+
+def _content_problems(state: SimState, exists: Callable[[str, int], bool]) -> list[str]:
+    """Pages' and cards' shares, files' entries and workflows' grants name live principals."""
+    problems: list[str] = []
+    for what, table in (("page", state.pages), ("card", state.cards)):
+        for obj in table.values():
+            shares = obj.shares
+            if shares.owner is not None and shares.owner not in state.users:
+                problems.append(f"{what} {obj.id}: owner user {shares.owner} not found")
+            problems += [
+                f"{what} {obj.id}: shared {ptype} {pid} not found"
+                for ptype, ids in (("USER", shares.users), ("GROUP", shares.groups))
+                for pid in ids
+                if not exists(ptype, pid)
+            ]
+    for f in state.files.values():
+        if f.owner not in state.users:
+            problems.append(f"file {f.id}: owner user {f.owner} not found")
+        problems += [
+            f"file {f.id}: {e.entity_type} {e.entity_id} not found"
+            for e in f.entries
+            if not exists(e.entity_type, e.entity_id)
+        ]
+    for flow in state.workflows.values():
+        if flow.owner not in state.users:
+            problems.append(f"workflow {flow.id}: owner user {flow.owner} not found")
+        problems += [
+            f"workflow {flow.id}: {g.type} {g.id} not found"
+            for g in flow.permissions
+            if not exists(g.type, g.id)
+        ]
     return problems

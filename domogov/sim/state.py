@@ -22,11 +22,16 @@ State file format (YAML, or JSON when the file name ends in ``.json``); every li
               owner: 1001, createdAt: "2024-12-12 23:37:32",
               subscriptions: [{subscriberId: 1002, type: USER, id: 1, subscribedBy: 1001}]}]
     pages: [{id: 345678, title: Sales}]        # pages named by schedules are added if missing
+                                               # pages and cards: owner, sharedUsers, sharedGroups
     report_schedules: [{id: 123456, title: ..., pageId: 345678, viewId: 789012, ownerId: 1001,
                         attachmentInclude: true, startDate: <ms>,
                         schedule: {frequency: WEEKLY, daysToRun: MON, hourOfDay: 8,
                                    minOfHour: 0, timezone: America/New_York, enabled: true,
                                    additionalRecipients: [{type: EMAIL, value: cfo@example.com}]}}]
+    files: [{id: 4711, name: Board Pack.pdf, owner: 1001, public: false,
+             entries: [{entityType: USER, entityId: 1002, grant: READ, pass: NONE}]}]
+    workflows: [{id: 7a1c0de2-..., name: Close Books, owner: 1001,
+                 permissions: [{type: GROUP, id: 501, permissions: [READ, EXECUTE]}]}]
     audit: []                 # activity-log entries, appended by every write
 
 Ids are integers except the dataset id (a string); a deleted group stays with ``active: false``.
@@ -62,6 +67,7 @@ from domogov.sim.entities import (
     StateFileError,
     User,
 )
+from domogov.sim.entities.sharing import DataFile, Workflow
 from domogov.sim.integrity import integrity_problems
 
 DEFAULT_TOKEN = "domogov-sim"
@@ -69,7 +75,9 @@ DEFAULT_TOKEN = "domogov-sim"
 BUILTIN_ROLE_IDS = frozenset({1, 2, 3, 4, 5})
 TOP_KEYS = (
     "token", "me", "users", "roles", "authorities", "groups", "datasets", "cards",
-    "certifications", "alerts", "pages", "report_schedules", "audit",
+    "certifications", "alerts", "pages", "report_schedules",
+    "files", "workflows",  # content permissions (page_shares are on pages and cards)
+    "audit",
 )  # fmt: skip
 
 T = TypeVar("T")
@@ -105,6 +113,8 @@ class SimState:
     alerts: dict[int, Alert] = field(default_factory=dict)
     pages: dict[int, Page] = field(default_factory=dict)
     report_schedules: dict[int, ReportSchedule] = field(default_factory=dict)
+    files: dict[int, DataFile] = field(default_factory=dict)
+    workflows: dict[str, Workflow] = field(default_factory=dict)
     audit: list[dict[str, Any]] = field(default_factory=list)
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
     acting_as: int | None = None  # runtime only: set through POST /_sim/act-as
@@ -195,6 +205,12 @@ class SimState:
 
     def page(self, pid: Any, status: int = 400) -> Page:
         return self._get(self.pages, as_int(pid, "page id", status), "Page", status)
+
+    def data_file(self, fid: Any, status: int = 404) -> DataFile:
+        return self._get(self.files, as_int(fid, "file id", status), "File", status)
+
+    def workflow(self, wid: Any, status: int = 404) -> Workflow:
+        return self._get(self.workflows, str(wid), "Workflow model", status)
 
     def schedule(self, sid: Any, status: int = 404) -> ReportSchedule:
         table = self.report_schedules
@@ -287,6 +303,11 @@ class SimState:
             _add(state.report_schedules, ReportSchedule.from_doc(item, where, state.me, now), where)
         for rs in state.report_schedules.values():
             state.pages.setdefault(rs.page_id, Page(rs.page_id, f"Page {rs.page_id}"))
+        for where, item in each("files"):
+            _add(state.files, DataFile.from_doc(item, where, now), where)
+        for where, item in each("workflows"):
+            flow = Workflow.from_doc(item, where)
+            _add(state.workflows, flow, where, key=flow.id)
         audit = doc.get("audit") or []
         if not isinstance(audit, list) or not all(isinstance(e, dict) for e in audit):
             raise StateFileError("audit: expected a list of mappings")

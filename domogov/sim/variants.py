@@ -88,6 +88,17 @@ _TABLE = (
             "Only the documented objectType values (ACCOUNT, DATAFLOW_TYPE, DATA_SOURCE) exist: "
             "any other filter value answers 400, and objectTypes lists only those.",
             "001 Activity Log API: objectType valid values"),
+    # --- content permissions (page_shares, file_permissions, workflow_permissions) ---
+    Variant("content_accesslist_users_only",
+            "GET .../share/accesslist/{page|card}/{id} lists users only: no groups key.",
+            "README Request forms: page and card access lists (public clients only)"),
+    Variant("content_card_share_ignored",
+            "POST /api/content/v1/share answers 200 for a card resource but shares nothing.",
+            "README Request forms: sharing (public clients only; cards not shown)"),
+    Variant("workflow_permissions_merge",
+            "POST .../workflow/v1/models/{id}/permissions adds and updates entries but never "
+            "removes one the body leaves out.",
+            "001 Changing a Workflow's Permissions: replace or merge is not documented"),
     Variant("rate_limit_per_minute",
             "A server-side limit of N requests per fixed one-minute window (default 600); over "
             "it, 429 with Retry-After = seconds to the window's end.",

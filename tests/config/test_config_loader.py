@@ -215,8 +215,8 @@ def test_unknown_section_suggests_a_kind(tree):
 def test_unknown_section_without_close_match_lists_sections(tree):
     [issue] = issues_of(tree({"g.yaml": "zebras: []\n"}))
     assert issue.message == (
-        "unknown section; valid sections: groups, roles, dataset_shares, certifications, "
-        "alerts, report_schedules"
+        "unknown section; valid sections: groups, roles, dataset_shares, page_shares, "
+        "file_permissions, workflow_permissions, certifications, alerts, report_schedules"
     )
 
 

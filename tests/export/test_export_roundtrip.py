@@ -28,6 +28,9 @@ async def test_every_kind_round_trips(env: Env) -> None:
         "groups.yaml",
         "roles.yaml",
         "dataset_shares/part-001.yaml",
+        "page_shares/part-001.yaml",
+        "file_permissions.yaml",
+        "workflow_permissions.yaml",
         "certifications.yaml",
         "alerts.yaml",
         "report_schedules.yaml",
@@ -133,7 +136,7 @@ async def test_export_is_canonical_for_fmt(env: Env) -> None:
     await export(env, datasets=ALL_DATASETS, include_builtin=True)
     result = format_dir(env.dir.parent / "out", check=True)
     assert result.changed == []
-    assert result.checked == 7
+    assert result.checked == 10
 
 
 async def test_round_trip_after_changes_made_by_apply(env: Env) -> None:

@@ -71,6 +71,18 @@ WRITES: list[tuple[str, str, str, Any]] = [
      None),
     ("DELETE", "/api/content/v1/reportschedules", "/api/content/v1/reportschedules?pageId=345679",
      None),
+    # content permissions (page_shares, file_permissions, workflow_permissions)
+    ("POST", "/api/content/v1/share", "/api/content/v1/share?sendEmail=false",
+     {"resources": [{"type": "page", "id": "345679"}],
+      "recipients": [{"type": "user", "id": "1002"}],
+      "message": ""}),
+    ("DELETE", "/api/content/v1/share/page/{pageId}/user/{personId}",
+     "/api/content/v1/share/page/345678/user/1004", None),
+    ("PUT", "/api/data/v1/data-files/{id}/permissions", "/api/data/v1/data-files/4711/permissions",
+     {"publicAccess": False, "entries": []}),
+    ("POST", "/api/workflow/v1/models/{id}/permissions",
+     "/api/workflow/v1/models/7a1c0de2-5b7e-4c1a-9f3d-2e6b8c0a1d44/permissions",
+     [{"id": "1002", "type": "USER", "name": "Bob", "permissions": ["READ"]}]),
 ]  # fmt: skip
 
 

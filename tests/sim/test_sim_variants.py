@@ -107,6 +107,23 @@ async def _rate_limit(c: httpx.AsyncClient) -> Any:
     return [(await c.get("/api/content/v2/users/me")).status_code for _ in range(4)]
 
 
+async def _page_access_keys(c: httpx.AsyncClient) -> Any:
+    return sorted(await call(c, "GET", "/api/content/v1/share/accesslist/page/345678"))
+
+
+async def _card_share(c: httpx.AsyncClient) -> Any:
+    body = {"resources": [{"type": "card", "id": "1234567"}],
+            "recipients": [{"type": "group", "id": "501"}], "message": ""}  # fmt: skip
+    await call(c, "POST", "/api/content/v1/share?sendEmail=false", body)
+    return await call(c, "GET", "/api/content/v1/share/accesslist/card/1234567")
+
+
+async def _workflow_replace(c: httpx.AsyncClient) -> Any:
+    path = "/api/workflow/v1/models/7a1c0de2-5b7e-4c1a-9f3d-2e6b8c0a1d44/permissions"
+    await call(c, "POST", path, [{"id": "1001", "type": "USER", "permissions": ["ADMIN"]}])
+    return await call(c, "GET", path)
+
+
 Probe = Callable[[httpx.AsyncClient], Awaitable[Any]]
 PROBES: dict[str, tuple[Probe, Callable[[], SimState]]] = {
     "schedule_detail_minimal": (_detail, demo),
@@ -125,6 +142,9 @@ PROBES: dict[str, tuple[Probe, Callable[[], SimState]]] = {
     "activity_rows_minimal": (_activity_keys, demo),
     "activity_object_type_400": (_activity_group_filter, demo),
     "rate_limit_per_minute": (_rate_limit, demo),
+    "content_accesslist_users_only": (_page_access_keys, demo),
+    "content_card_share_ignored": (_card_share, demo),
+    "workflow_permissions_merge": (_workflow_replace, demo),
 }
 
 

@@ -82,6 +82,33 @@ class Dataset:
         return doc
 
 
+#: State-file keys of a page's or card's sharing (all optional).
+SHARE_KEYS = ("owner", "sharedUsers", "sharedGroups")
+
+
+@dataclass
+class ContentShares:
+    """Who a page or card is shared with: an owner (not a share), users and groups by id."""
+
+    owner: int | None = None
+    users: list[int] = field(default_factory=list)
+    groups: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_reader(cls, r: Reader) -> ContentShares:
+        return cls(r.int("owner", None), r.int_list("sharedUsers"), r.int_list("sharedGroups"))
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {}
+        if self.owner is not None:
+            doc["owner"] = self.owner
+        if self.users:
+            doc["sharedUsers"] = list(self.users)
+        if self.groups:
+            doc["sharedGroups"] = list(self.groups)
+        return doc
+
+
 @dataclass
 class Card:
     """A card; optionally built on a dataset."""
@@ -89,16 +116,21 @@ class Card:
     id: int
     title: str
     dataset_id: str | None = None
+    #: Who the card is shared with (page_shares); the owner is apart, never a share.
+    shares: ContentShares = field(default_factory=lambda: ContentShares())
 
     @classmethod
     def from_doc(cls, doc: Any, where: str) -> Card:
-        r = Reader(doc, where, ("id", "title", "datasetId"))
-        return cls(r.int("id"), r.str("title"), r.str("datasetId", None))
+        r = Reader(doc, where, ("id", "title", "datasetId", *SHARE_KEYS))
+        return cls(
+            r.int("id"), r.str("title"), r.str("datasetId", None), ContentShares.from_reader(r)
+        )
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"id": self.id, "title": self.title}
         if self.dataset_id:
             doc["datasetId"] = self.dataset_id
+        doc.update(self.shares.to_doc())
         return doc
 
 
@@ -230,14 +262,16 @@ class Page:
 
     id: int
     title: str
+    #: Who the page is shared with (page_shares); the owner is apart, never a share.
+    shares: ContentShares = field(default_factory=lambda: ContentShares())
 
     @classmethod
     def from_doc(cls, doc: Any, where: str) -> Page:
-        r = Reader(doc, where, ("id", "title"))
-        return cls(r.int("id"), r.str("title", ""))
+        r = Reader(doc, where, ("id", "title", *SHARE_KEYS))
+        return cls(r.int("id"), r.str("title", ""), ContentShares.from_reader(r))
 
     def to_doc(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title}
+        return {"id": self.id, "title": self.title, **self.shares.to_doc()}
 
 
 @dataclass
