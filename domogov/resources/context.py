@@ -66,6 +66,9 @@ class LiveContext:
     declared_groups: set[str] = field(default_factory=set)
     declared_roles: set[str] = field(default_factory=set)
     absent_groups: set[str] = field(default_factory=set)
+    #: Roles (by name) whose holders are read from the role's own list, besides the ones the
+    #: manifests manage: verify after apply and the stale check name the roles they re-read.
+    holder_roles: set[str] = field(default_factory=set)
     group_renames: dict[int, str] = field(default_factory=dict)
     pinned_groups: list[Any] = field(default_factory=list)  # specs with `id`: renames
     duplicate_groups: dict[str, list[int]] = field(default_factory=dict)  # name -> live ids
@@ -189,9 +192,14 @@ class LiveContext:
         self._merge_me()
 
     async def _read_managed_holders(self) -> bool:
-        """Who holds each live role whose users the manifests manage (or delete), from the
-        role's own list; True when it names a user the users list did not."""
-        wanted: dict[int, str] = {}
+        """Who holds each live role whose users the manifests manage (or delete), or that
+        ``holder_roles`` names, from the role's own list; True when it names a user the users
+        list did not."""
+        wanted: dict[int, str] = {
+            role["id"]: name
+            for name in self.holder_roles
+            if (role := self.roles_by_name.get(name)) is not None
+        }
         for spec in getattr(self.config, "roles", None) or []:
             if getattr(spec, "users", None) is None and getattr(spec, "present", True):
                 continue

@@ -18,6 +18,7 @@ from test_directory_kit import (
     state_doc,
 )
 
+from domogov.resources.context import LiveContext
 from domogov.sim.routes.users import TRUNCATED_LIST
 
 
@@ -201,3 +202,13 @@ async def test_a_user_whose_role_cannot_be_read_makes_the_other_roles_holders_un
     assert part.endpoint == f"GET {USERS}" and "1004" in part.reason
     assert all(u["id"] != 1004 for r in ctx.roles_by_id if r != 4 for u in ctx.holders(r))
     assert ctx.issues == []
+
+
+async def test_roles_named_for_a_re_read_get_their_holders_from_their_own_list() -> None:
+    """Verify after apply and the stale check have no manifests: they name the roles."""
+    instance = Instance(state_doc(users=80, groups=0), ["users_list_truncated"])
+    async with instance.client() as client:
+        ctx = LiveContext(client=client, project=None, holder_roles={"Editor"})
+        await ctx.load_directory()
+    assert sorted(u["email"] for u in ctx.holders(3)) == instance.emails_with_role(3)
+    assert instance.count("GET", f"{ROLES}/3/users") == 1
