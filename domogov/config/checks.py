@@ -8,6 +8,7 @@ from domogov.errors import ConfigIssue
 from domogov.resources.dataset_share import DatasetShareSpec
 from domogov.resources.group import GroupSpec
 from domogov.resources.role import RoleSpec
+from domogov.resources.user import UserSpec
 from domogov.spec.base import Spec
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ def cross_checks(config: Config) -> list[ConfigIssue]:
         *_declared_twice(config),
         *_pinned_twice(config),
         *_users_in_two_roles(config),
+        *_role_managed_twice(config),
         *_granted_twice(config),
         *_owners_emptied(config),
         *_references_to_absent(config),
@@ -85,6 +87,42 @@ def _users_in_two_roles(config: Config) -> list[ConfigIssue]:
                     f"at {where}; a user holds exactly one role"
                 )
                 issues.append(_issue(config, role, "users", i, message=message))
+    return issues
+
+
+def _role_managed_twice(config: Config) -> list[ConfigIssue]:
+    """A user's role is managed in users[].role or in roles[].users, never both: two places
+    would each move the user back to their own role on every apply."""
+    listed: dict[str, tuple[RoleSpec, int]] = {}
+    authoritative: dict[str, RoleSpec] = {}
+    for role in _of(config, "roles", RoleSpec):
+        if not role.present or role.users is None:
+            continue
+        if role.users.authoritative:
+            authoritative[role.name] = role
+        for i, email in enumerate(role.users.items):
+            listed.setdefault(email.lower(), (role, i))
+    issues = []
+    for user in _of(config, "users", UserSpec):
+        if not user.present or user.role is None:
+            continue
+        email = user.email.lower()
+        if email in listed:
+            role, i = listed[email]
+            message = (
+                f"the role of '{email}' is managed twice: here (role: {user.role}) and in "
+                f"{role.label()} users at {config.where(role, 'users', i)}; manage a user's "
+                "role in one place"
+            )
+            issues.append(_issue(config, user, "role", message=message))
+        elif user.role in authoritative:
+            role = authoritative[user.role]
+            message = (
+                f"'{email}' is given {role.label()} here, but that role's users list at "
+                f"{config.where(role, 'users')} is authoritative and does not name them; add "
+                "them there instead (a user's role is managed in one place)"
+            )
+            issues.append(_issue(config, user, "role", message=message))
     return issues
 
 

@@ -90,6 +90,10 @@ class PruneSettings(BaseModel):
     report_schedules: PruneScope | None = Field(
         None, description=_SCOPE_HELP.format(kind="report schedules")
     )
+    # users and PDP (issue 14)
+    users: PruneScope | None = Field(
+        None, description=_SCOPE_HELP.format(kind="users (match: a glob of emails)")
+    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -118,6 +122,13 @@ class ProtectSettings(BaseModel):
     )
     report_schedules: tuple[ProtectedKey, ...] = Field(
         (), description=_PROTECT_HELP.format(kind="report schedules (titles or ids)")
+    )
+    # users and PDP (issue 14)
+    users: tuple[ProtectedKey, ...] = Field(
+        (), description=_PROTECT_HELP.format(kind="users (emails)")
+    )
+    pdp_policies: tuple[ProtectedKey, ...] = Field(
+        (), description=_PROTECT_HELP.format(kind="datasets' PDP policies (dataset ids)")
     )
     # content permissions (issue 15)
     page_shares: tuple[ProtectedKey, ...] = Field(

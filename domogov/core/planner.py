@@ -68,7 +68,7 @@ def select_targets(changes: list[Change], patterns: list[str]) -> list[Change]:
 
 
 # Keys of Change.key that name the object itself (a role's key also names its template).
-IDENTITY_KEYS = frozenset({"name", "title", "id", "dataset", "card", "alert"})
+IDENTITY_KEYS = frozenset({"name", "title", "id", "dataset", "card", "alert", "email"})
 
 
 def check_protected(changes: Iterable[Change], protected: dict[str, set[str]]) -> None:

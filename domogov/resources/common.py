@@ -87,6 +87,9 @@ def make_change(
             action = Action.UPDATE
     if action == Action.UPDATE and not diffs and not calls:
         return None
+    # A call waiting for the id of an object this plan creates (a group, a user) depends on
+    # the change creating it, whichever kind that is: apply runs it after.
+    waits = placeholder_deps([(c.path, c.body, c.params) for c in calls]) - {address}
     return Change(
         address=address,
         kind=kind,
@@ -96,7 +99,7 @@ def make_change(
         after=None if after is None else dict(after),
         diffs=diffs,
         calls=calls,
-        depends_on=sorted(set(depends_on)),
+        depends_on=sorted(set(depends_on) | waits),
         destructive=destructive,
         notes=list(notes),
     )

@@ -65,6 +65,9 @@ class LiveContext:
     roles_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
     declared_groups: set[str] = field(default_factory=set)
     declared_roles: set[str] = field(default_factory=set)
+    #: Emails of users this plan creates (the users kind's ``prepare``): references to them
+    #: resolve to placeholders, as for groups declared in the same plan.
+    declared_users: set[str] = field(default_factory=set)
     absent_groups: set[str] = field(default_factory=set)
     #: Roles (by name) whose holders are read from the role's own list, besides the ones the
     #: manifests manage: verify after apply and the stale check name the roles they re-read.
@@ -483,9 +486,12 @@ class LiveContext:
 
     def user_id(
         self, email: str, spec: Any = None, path: tuple[Any, ...] = (), label: str = ""
-    ) -> int | None:
-        """The id of the user with this email; an issue (with its location) when unknown."""
+    ) -> int | str | None:
+        """The id of the user with this email, a placeholder for a user this plan creates
+        (``declared_users``), or None (an issue, with its location)."""
         user = self.users_by_email.get(email.lower())
+        if user is None and email.lower() in self.declared_users:
+            return placeholder(f"user.{email.lower()}")
         if user is None:
             self.problem(spec, path, label, f"unknown user {email!r}: no such user in Domo")
             return None

@@ -75,6 +75,8 @@ ENDPOINTS: list[Endpoint] = [
     E("POST",   f"{USERS}/search",                  users.search_users,       R, "README users"),
     E("GET",    f"{USERS}/{{id}}",                  users.get_identity_user,  R, "Users: by id"),
     E("PATCH",  f"{USERS}/{{id}}",                  users.patch_user,         W, "Users: update"),
+    E("POST",   USERS,                              users.post_user,          W, "Users: create"),
+    E("DELETE", f"{USERS}/{{id}}",                  users.remove_user,        W, "Users: delete"),
     E("GET",    "/api/content/v2/users",            users.list_content_users, R, "README clients"),
     E("GET",    "/api/content/v2/users/me",         users.get_me,             R, "README users"),
     E("GET",    f"{GROUPS}/grouplist",              groups.grouplist,         R, "README groups"),

@@ -120,7 +120,9 @@ def test_file_that_is_not_a_mapping(tree, text, found):
     name = tree({"g.yaml": text})
     [issue] = issues_of(name)
     assert str(issue.location) == "cfg/g.yaml:1:1"
-    assert issue.message.startswith("a manifest must be a mapping of kind sections (groups, ")
+    assert issue.message.startswith(
+        "a manifest must be a mapping of kind sections (users, groups, "
+    )
     assert issue.message.endswith(f"got {found}")
 
 
@@ -215,7 +217,7 @@ def test_unknown_section_suggests_a_kind(tree):
 def test_unknown_section_without_close_match_lists_sections(tree):
     [issue] = issues_of(tree({"g.yaml": "zebras: []\n"}))
     assert issue.message == (
-        "unknown section; valid sections: groups, roles, dataset_shares, page_shares, "
+        "unknown section; valid sections: users, groups, roles, dataset_shares, page_shares, "
         "file_permissions, workflow_permissions, certifications, alerts, report_schedules"
     )
 

@@ -44,6 +44,7 @@ def test_schema_covers_sections_and_project_keys():
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert schema["additionalProperties"] is False
     assert set(schema["properties"]) == {
+        "users",
         "groups",
         "roles",
         "dataset_shares",

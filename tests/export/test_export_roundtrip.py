@@ -25,6 +25,7 @@ async def test_every_kind_round_trips(env: Env) -> None:
     result = await export(env, datasets=ALL_DATASETS)
     out = env.dir.parent / "out"
     assert [rel for rel, _, _ in result.files] == [  # the registry's (plan) order
+        "users.yaml",
         "groups.yaml",
         "roles.yaml",
         "dataset_shares/part-001.yaml",
@@ -136,7 +137,7 @@ async def test_export_is_canonical_for_fmt(env: Env) -> None:
     await export(env, datasets=ALL_DATASETS, include_builtin=True)
     result = format_dir(env.dir.parent / "out", check=True)
     assert result.changed == []
-    assert result.checked == 10
+    assert result.checked == 11
 
 
 async def test_round_trip_after_changes_made_by_apply(env: Env) -> None:

@@ -27,6 +27,9 @@ SCHEDULE = {
 # One successful call of every write endpoint, keyed by its route template.
 WRITES: list[tuple[str, str, str, Any]] = [
     ("PATCH", "/api/identity/v1/users/{id}", "/api/identity/v1/users/1002", {"title": "X"}),
+    ("POST", "/api/identity/v1/users", "/api/identity/v1/users",
+     {"displayName": "New", "emailAddress": "new@example.com", "roleId": 4}),
+    ("DELETE", "/api/identity/v1/users/{id}", "/api/identity/v1/users/1007", None),
     ("PUT", "/api/content/v2/groups/access", "/api/content/v2/groups/access",
      [{"groupId": 501, "addMembers": [{"type": "USER", "id": "1004"}]}]),
     ("POST", "/api/content/v2/groups", "/api/content/v2/groups", {"name": "G", "type": "open"}),
@@ -161,7 +164,7 @@ async def test_unknown_api_routes_answer_401_then_domo_404(
 ):
     assert (await anon.get("/api/nothing/here")).status_code == 401
     assert_error(await call(client, "GET", "/api/nothing/here", status=404), 404, "endpoint")
-    assert_error(await call(client, "POST", "/api/identity/v1/users", status=405), 405)
+    assert_error(await call(client, "PUT", "/api/identity/v1/users", status=405), 405)
 
 
 async def test_malformed_json_is_a_domo_400(client: httpx.AsyncClient):

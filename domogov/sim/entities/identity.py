@@ -17,26 +17,42 @@ class User:
     email: str
     role_id: int
     title: str = ""
+    department: str = ""
+    phone: str = ""
+    employee_id: str = ""
 
     @classmethod
     def from_doc(cls, doc: Any, where: str) -> User:
-        r = Reader(doc, where, ("id", "displayName", "emailAddress", "roleId", "title"))
+        keys = ("id", "displayName", "emailAddress", "roleId", "title")
+        r = Reader(doc, where, (*keys, "department", "phoneNumber", "employeeId"))
         return cls(
             r.int("id"),
             r.str("displayName"),
             r.str("emailAddress"),
             r.int("roleId"),
             r.str("title", ""),
+            r.str("department", ""),
+            r.str("phoneNumber", ""),
+            r.str("employeeId", ""),
         )
 
     def to_doc(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "id": self.id,
             "displayName": self.display_name,
             "emailAddress": self.email,
             "roleId": self.role_id,
             "title": self.title,
         }
+        # Written only when set: state files from before these keys stay byte-identical.
+        for key, value in (
+            ("department", self.department),
+            ("phoneNumber", self.phone),
+            ("employeeId", self.employee_id),
+        ):
+            if value:
+                doc[key] = value
+        return doc
 
 
 @dataclass

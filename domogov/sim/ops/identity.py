@@ -8,7 +8,10 @@ from domogov.sim.entities import Role, User
 from domogov.sim.state import BUILTIN_ROLE_IDS, SimError, SimState
 from domogov.sim.writelog import note
 
-USER_KEYS = ("roleId", "title", "displayName", "emailAddress")
+USER_KEYS = (
+    "roleId", "title", "displayName", "emailAddress", "department", "phoneNumber", "employeeId",
+)  # fmt: skip
+PROFILE_KEYS = ("title", "department", "phoneNumber", "employeeId")
 
 
 def _user_changes(body: Any, user: User) -> dict[str, Any]:
@@ -42,7 +45,7 @@ def update_user(state: SimState, uid: Any, body: Any) -> User:
     changes = _user_changes(body, user)
     if "roleId" in changes:
         changes["roleId"] = state.role(changes["roleId"], 400).id
-    for key in ("title", "displayName", "emailAddress"):
+    for key in ("displayName", "emailAddress", *PROFILE_KEYS):
         if key in changes and not isinstance(changes[key], str):
             raise SimError(400, f"{key} must be a string")
     if "displayName" in changes and not changes["displayName"].strip():
@@ -62,6 +65,9 @@ def update_user(state: SimState, uid: Any, body: Any) -> User:
         changes.get("emailAddress", user.email),
         changes.get("roleId", user.role_id),
         changes.get("title", user.title),
+        changes.get("department", user.department),
+        changes.get("phoneNumber", user.phone),
+        changes.get("employeeId", user.employee_id),
     )
     state.put_user(updated)
     changed = {k: v for k, v in updated.to_doc().items() if k != "id" and v != user.to_doc().get(k)}
@@ -76,6 +82,76 @@ def update_user(state: SimState, uid: Any, body: Any) -> User:
         comment = f"updated {', '.join(other_keys) or 'nothing'} of user {old_email}."
         state.record("UPDATED", "USER", user.id, updated.email, comment, "Updated user")
     return updated
+
+
+def create_user(state: SimState, body: Any) -> User:
+    """Create a user (001 Users API: displayName, emailAddress and roleId are required)."""
+    if not isinstance(body, dict):
+        raise SimError(400, "Expected a JSON object")
+    for key in ("displayName", "emailAddress"):
+        if not isinstance(body.get(key), str) or not body[key].strip():
+            raise SimError(400, f"{key} is required")
+    if body.get("roleId") is None:
+        raise SimError(400, "roleId is required")
+    email = body["emailAddress"].strip()
+    if "@" not in email:
+        raise SimError(400, f"Invalid e-mail address {email!r}")
+    if state.user_by_email(email) is not None:
+        raise SimError(409, f"A user with the e-mail {email} already exists")
+    role = state.role(body["roleId"], 400)
+    unknown = sorted(set(body) - {"displayName", "emailAddress", "roleId", *PROFILE_KEYS})
+    if unknown:
+        raise SimError(400, f"Unknown user field {unknown[0]!r}")
+    for key in PROFILE_KEYS:
+        if key in body and not isinstance(body[key], str):
+            raise SimError(400, f"{key} must be a string")
+    user = User(
+        state.new_id(state.users),
+        body["displayName"].strip(),
+        email,
+        role.id,
+        body.get("title", ""),
+        body.get("department", ""),
+        body.get("phoneNumber", ""),
+        body.get("employeeId", ""),
+    )
+    state.put_user(user)
+    note(created=user.id)
+    comment = f"added {email} with the role '{role.name}'."
+    state.record("CREATED", "USER", user.id, email, comment, "Added user")
+    return user
+
+
+def delete_user(state: SimState, uid: Any) -> None:
+    """Delete a user. Like Domo, refuse while they own content (datasets, alerts, scheduled
+    reports: reassign it first); their group places, grants and subscriptions go with them."""
+    user = state.user(uid, 404)
+    if user.id == state.me:
+        raise SimError(400, "You cannot delete your own user")
+    owned = [f"dataset {d.id}" for d in state.datasets.values() if d.owner == user.id]
+    owned += [f"alert {a.id}" for a in state.alerts.values() if a.owner == user.id]
+    owned += [f"report {r.id}" for r in state.report_schedules.values() if r.owner_id == user.id]
+    if owned:
+        raise SimError(
+            400, f"User {user.email} owns {', '.join(owned[:3])}; reassign their content first"
+        )
+    for group in state.groups.values():
+        group.members = [m for m in group.members if m != user.id]
+        group.owners = [o for o in group.owners if o != user.id]
+    for ds in state.datasets.values():
+        ds.permissions = [g for g in ds.permissions if (g.type, g.id) != ("USER", user.id)]
+    for alert in state.alerts.values():
+        alert.subscriptions = [
+            s for s in alert.subscriptions if (s.type, s.subscriber_id) != ("USER", user.id)
+        ]
+    for rs in state.report_schedules.values():
+        rs.schedule.recipients = [
+            r for r in rs.schedule.recipients if (r.type, r.value) != ("USER", str(user.id))
+        ]
+    # The e-mail index may keep the old entry: user_by_email finds no user behind it.
+    del state.users[user.id]
+    note(deleted=[user.id])
+    state.record("DELETED", "USER", user.id, user.email, f"deleted {user.email}.", "Deleted user")
 
 
 def create_role(state: SimState, body: Any) -> Role:

@@ -8,8 +8,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domogov.sim.entities import User
-from domogov.sim.http import ok, page, query_int, read_json, sim, variant
-from domogov.sim.ops.identity import update_user
+from domogov.sim.http import empty, ok, page, query_int, read_json, sim, variant
+from domogov.sim.ops.identity import create_user, delete_user, update_user
 from domogov.sim.state import SimError, SimState
 
 SEARCH_FIELDS = ("emailAddress", "id", "displayName", "roleId")
@@ -30,8 +30,14 @@ def identity_user(user: User, *, attributes_only: bool = False) -> dict[str, Any
             {"key": "emailAddress", "values": [user.email]},
             {"key": "roleId", "values": [user.role_id]},
         ]
-    if user.title:
-        attributes.append({"key": "title", "values": [user.title]})
+    for key, value in (
+        ("title", user.title),
+        ("department", user.department),
+        ("phoneNumber", user.phone),
+        ("employeeId", user.employee_id),
+    ):
+        if value:  # Domo leaves empty profile attributes out
+            attributes.append({"key": key, "values": [value]})
     if attributes_only:
         return {"attributes": attributes, "id": user.id, "displayName": user.display_name}
     return {
@@ -165,6 +171,16 @@ async def search_users(request: Request) -> Response:
 async def patch_user(request: Request) -> Response:
     user = update_user(sim(request), request.path_params["id"], await read_json(request))
     return ok(identity_user(user, attributes_only=_attributes_only(request, None)))
+
+
+async def post_user(request: Request) -> Response:
+    user = create_user(sim(request), await read_json(request))
+    return ok(identity_user(user))
+
+
+async def remove_user(request: Request) -> Response:
+    delete_user(sim(request), request.path_params["id"])
+    return empty(204)
 
 
 async def list_content_users(request: Request) -> Response:
