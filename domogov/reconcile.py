@@ -93,9 +93,7 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
         changes=ordered,
         impact=await compute_impact(ctx, ALL_KINDS, ordered, live_by_kind),
         warnings=sorted(set(ctx.warnings)),
-        unreadable=sorted(
-            ctx.unreadable_parts.values(), key=lambda u: (u.address, u.field)
-        ),
+        unreadable=sorted(ctx.unreadable_parts.values(), key=lambda u: (u.address, u.field)),
         created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         domogov_version=__version__,
         config_dir=str(getattr(config, "root", "")),
@@ -140,6 +138,7 @@ async def stale_changes(plan: Plan, config_project: Any, client: Any) -> list[st
     ctx = LiveContext(client=client, project=config_project, config=None)
     # Re-read with the same view of renamed groups the plan was made with.
     await ctx.load_me()
+    ctx.holder_roles = {str(c.key.get("name")) for c in plan.changes if c.kind == "role"}
     ctx.pinned_groups = [
         SimpleNamespace(id=c.key["id"], name=c.key["name"])
         for c in plan.changes

@@ -104,6 +104,8 @@ async def verify_apply(plan: Plan, report: ApplyReport, client: Any, project: An
             for c in changes
             if c.kind == "group" and "id" in c.key and c.action != Action.DELETE
         ]
+        # Holders of the roles the plan changed are read from each role's own list.
+        ctx.holder_roles = {str(c.key.get("name")) for c in changes if c.kind == "role"}
         await ctx.load_directory()
         by_kind: dict[str, list[Change]] = {}
         for change in changes:

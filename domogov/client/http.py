@@ -378,8 +378,9 @@ class DomoClient:
 
         ``offset``: query offset/limit; ``skip``: query skip/limit (report schedules);
         ``body``: offset/limit in the JSON body, sent with POST (users search). ``items_key``
-        unwraps ``{"users": [...]}``. Paging stops at a page shorter than ``page_size`` (or,
-        with ``stop_on="empty"``, only at an empty page, for servers that cap the limit).
+        unwraps ``{"users": [...]}``. Paging always ends at an empty page, never at a short one:
+        a server may cap the page size below ``page_size`` (``stop_on`` is kept for callers
+        that say so explicitly; both values read to an empty page).
         Page reads are retried like GETs, whatever the method.
         """
         return await read_pages(

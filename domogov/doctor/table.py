@@ -29,11 +29,11 @@ from .session import Session
 Probe = Callable[[Session], Awaitable[Finding]]
 
 #: Every kind that names users (members, owners, holders, grants, subscribers, recipients).
-USER_KINDS = ("group", "role", "dataset_share", "alert", "report_schedule")
+USER_KINDS: tuple[str, ...] = ("group", "role", "dataset_share", "alert", "report_schedule")
 # content permissions (issue 15): they name users and groups too
 USER_KINDS += ("page_share", "file_permission", "workflow_permission")
 #: Every kind that names groups (and so needs the whole grouplist).
-GROUP_KINDS = ("group", "dataset_share", "alert", "report_schedule")
+GROUP_KINDS: tuple[str, ...] = ("group", "dataset_share", "alert", "report_schedule")
 GROUP_KINDS += ("page_share", "file_permission", "workflow_permission")
 DRIFT = "drift attribution (drift falls back to matching rows by type and text)"
 

@@ -222,7 +222,14 @@ class RoleKind(KindBase[RoleSpec, RoleLive]):
     ) -> Change | None:
         return self._plan_one(ctx, spec, before, index, self._claimed(ctx))
 
-    def prune(self, ctx: LiveContext, address: str, before: RoleLive) -> Change:
+    def prune(self, ctx: LiveContext, address: str, before: RoleLive) -> Change | None:
+        if ctx.is_unreadable(address, "users"):
+            # Deleting a role moves its holders to default_role; with holders unknown some
+            # would be left behind (unknown is not empty): not pruned this time.
+            ctx.warnings.append(
+                f"{address}: not pruned: who holds it could not be read (see unreadable)"
+            )
+            return None
         return self._delete(ctx, None, before, address, self._claimed(ctx), pruned=True)
 
     def _default_role(self, ctx: LiveContext, spec: Any, emails: list[str]) -> Any:
@@ -284,6 +291,8 @@ class RoleKind(KindBase[RoleSpec, RoleLive]):
         label = f"roles[{index}]"
         if ensure_absent(spec):
             return self._delete(ctx, spec, before, address, claimed) if before else None
+        if spec.users is not None and ctx.refuse_unreadable(spec, address, "users", "users"):
+            return None
         calls: list[ApiCall] = []
         deps: set[str] = set()
         notes: list[str] = []
