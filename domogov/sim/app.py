@@ -31,6 +31,7 @@ from domogov.sim.routes import (
     control,
     datasets,
     groups,
+    pdp,
     reportschedules,
     roles,
     search,
@@ -64,6 +65,7 @@ AUDIT = "/api/audit/v1/user-audits"
 SHARE = "/api/content/v1/share"
 FILES = "/api/data/v1/data-files"
 FLOWS = "/api/workflow/v1/models"
+PDP = "/api/query/v1/data-control/{id}"
 E = Endpoint
 # The whole emulated surface; "doc" names the section of 001 (or the README) it follows.
 # Static paths come before the {id} paths they could be taken for.
@@ -137,6 +139,13 @@ ENDPOINTS: list[Endpoint] = [
     E("GET",    f"{FLOWS}/{{id}}/permissions",      content.workflow_permissions, R, "(undoc.)"),
     E("POST",   f"{FLOWS}/{{id}}/permissions",      content.set_workflow_permissions, W,
       "Workflows: permissions"),
+    # personalized data permissions (pdp_policies; request forms of public clients)
+    E("GET",    f"{PDP}/filter-groups",             pdp.list_policies,        R, "README clients"),
+    E("POST",   f"{PDP}/filter-groups",             pdp.create_policy,        W, "README clients"),
+    E("PUT",    f"{PDP}/filter-groups/{{policyId}}", pdp.update_policy,       W, "README clients"),
+    E("DELETE", f"{PDP}/filter-groups/{{policyId}}", pdp.delete_policy,       W, "README clients"),
+    E("GET",    PDP,                                pdp.get_control,          R, "README clients"),
+    E("PUT",    PDP,                                pdp.set_control,          W, "README clients"),
 ]
 # fmt: on
 

@@ -67,6 +67,7 @@ from domogov.sim.entities import (
     StateFileError,
     User,
 )
+from domogov.sim.entities.pdp import PdpDataset
 from domogov.sim.entities.sharing import DataFile, Workflow
 from domogov.sim.integrity import integrity_problems
 
@@ -77,6 +78,7 @@ TOP_KEYS = (
     "token", "me", "users", "roles", "authorities", "groups", "datasets", "cards",
     "certifications", "alerts", "pages", "report_schedules",
     "files", "workflows",  # content permissions (page_shares are on pages and cards)
+    "pdp",  # personalized data permissions, by dataset (domogov/sim/entities/pdp.py)
     "audit",
 )  # fmt: skip
 
@@ -115,6 +117,7 @@ class SimState:
     report_schedules: dict[int, ReportSchedule] = field(default_factory=dict)
     files: dict[int, DataFile] = field(default_factory=dict)
     workflows: dict[str, Workflow] = field(default_factory=dict)
+    pdp: dict[str, PdpDataset] = field(default_factory=dict)  # by dataset id
     audit: list[dict[str, Any]] = field(default_factory=list)
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
     acting_as: int | None = None  # runtime only: set through POST /_sim/act-as
@@ -308,6 +311,8 @@ class SimState:
         for where, item in each("workflows"):
             flow = Workflow.from_doc(item, where)
             _add(state.workflows, flow, where, key=flow.id)
+        for where, item in each("pdp"):
+            PdpDataset.from_doc(item, where).add_to(state, where)
         audit = doc.get("audit") or []
         if not isinstance(audit, list) or not all(isinstance(e, dict) for e in audit):
             raise StateFileError("audit: expected a list of mappings")

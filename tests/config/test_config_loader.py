@@ -218,7 +218,8 @@ def test_unknown_section_without_close_match_lists_sections(tree):
     [issue] = issues_of(tree({"g.yaml": "zebras: []\n"}))
     assert issue.message == (
         "unknown section; valid sections: users, groups, roles, dataset_shares, page_shares, "
-        "file_permissions, workflow_permissions, certifications, alerts, report_schedules"
+        "file_permissions, pdp_policies, workflow_permissions, certifications, alerts, "
+        "report_schedules"
     )
 
 

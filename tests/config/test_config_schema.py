@@ -51,6 +51,7 @@ def test_schema_covers_sections_and_project_keys():
         "certifications",
         "page_shares",
         "file_permissions",
+        "pdp_policies",
         "workflow_permissions",
         "alerts",
         "report_schedules",

@@ -31,6 +31,7 @@ async def test_every_kind_round_trips(env: Env) -> None:
         "dataset_shares/part-001.yaml",
         "page_shares/part-001.yaml",
         "file_permissions.yaml",
+        "pdp_policies.yaml",
         "workflow_permissions.yaml",
         "certifications.yaml",
         "alerts.yaml",
@@ -137,7 +138,7 @@ async def test_export_is_canonical_for_fmt(env: Env) -> None:
     await export(env, datasets=ALL_DATASETS, include_builtin=True)
     result = format_dir(env.dir.parent / "out", check=True)
     assert result.changed == []
-    assert result.checked == 11
+    assert result.checked == 12
 
 
 async def test_round_trip_after_changes_made_by_apply(env: Env) -> None:

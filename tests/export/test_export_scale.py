@@ -19,11 +19,16 @@ pytestmark = pytest.mark.slow
 
 PERMISSIONS = "GET /api/data/v3/datasources/{id}/permissions"
 CERTIFIED = "GET /api/tags/v3/{entityType}/{entityId}/system/CERTIFIED/state"
+#: PDP has no bulk read either: its policies and its on/off state, one read each per dataset.
+PDP_READS = (
+    "GET /api/query/v1/data-control/{id}",
+    "GET /api/query/v1/data-control/{id}/filter-groups",
+)
 
 
 def _directory_reads(by_endpoint: dict[str, int]) -> int:
     """Requests other than the one-per-object reads of datasets and certifications."""
-    return sum(n for e, n in by_endpoint.items() if e not in (PERMISSIONS, CERTIFIED))
+    return sum(n for e, n in by_endpoint.items() if e not in (PERMISSIONS, CERTIFIED, *PDP_READS))
 
 
 def _ids(doc: dict) -> tuple[str, ...]:

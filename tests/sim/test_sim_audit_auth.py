@@ -18,6 +18,7 @@ ENTRY_KEYS = {
     "additionalComment", "time", "eventText",
 }  # fmt: skip
 TAG = f"/api/tags/v3/DATA_SOURCE/{SALES_PIPELINE}/system/CERTIFIED/state"
+PDP = f"/api/query/v1/data-control/{SALES_PIPELINE}"
 SCHEDULE = {
     "title": "T",
     "pageId": 345678,
@@ -86,6 +87,14 @@ WRITES: list[tuple[str, str, str, Any]] = [
     ("POST", "/api/workflow/v1/models/{id}/permissions",
      "/api/workflow/v1/models/7a1c0de2-5b7e-4c1a-9f3d-2e6b8c0a1d44/permissions",
      [{"id": "1002", "type": "USER", "name": "Bob", "permissions": ["READ"]}]),
+    # personalized data permissions (pdp_policies)
+    ("POST", "/api/query/v1/data-control/{id}/filter-groups", f"{PDP}/filter-groups",
+     {"name": "P", "userIds": [1002], "groupIds": [], "parameters": []}),
+    ("PUT", "/api/query/v1/data-control/{id}/filter-groups/{policyId}",
+     f"{PDP}/filter-groups/11", {"name": "All Rows", "userIds": [1002], "groupIds": []}),
+    ("DELETE", "/api/query/v1/data-control/{id}/filter-groups/{policyId}",
+     f"{PDP}/filter-groups/12", None),
+    ("PUT", "/api/query/v1/data-control/{id}", PDP, {"enabled": True, "external": False}),
 ]  # fmt: skip
 
 

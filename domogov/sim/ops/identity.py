@@ -148,6 +148,8 @@ def delete_user(state: SimState, uid: Any) -> None:
         rs.schedule.recipients = [
             r for r in rs.schedule.recipients if (r.type, r.value) != ("USER", str(user.id))
         ]
+    for pdp in state.pdp.values():
+        pdp.forget_user(user.id)
     # The e-mail index may keep the old entry: user_by_email finds no user behind it.
     del state.users[user.id]
     note(deleted=[user.id])
