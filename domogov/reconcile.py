@@ -83,7 +83,7 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
         raise PlanError("the plan cannot be made:", ctx.issues)
     _link_reference_removals(changes)
     protected = {kind.name: set(config.project.protected(kind.section)) for kind in ALL_KINDS}
-    check_protected(changes, protected)
+    check_protected(changes, protected, {k.name: k.identity_fields for k in ALL_KINDS})
     ordered = select_targets(order_changes(changes), list(options.targets))
     check_destructive(
         ordered, int(getattr(config.project, "max_destructive", 25)), options.allow_destructive

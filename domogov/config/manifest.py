@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -159,8 +160,11 @@ def _load_project(config: Config, sf: SourceFile, issues: list[ConfigIssue]) -> 
     config._register(config.project, data, sf.source, ())
 
 
-def _load_manifest(config: Config, sf: SourceFile, issues: list[ConfigIssue]) -> None:
-    data, source = sf.data, sf.source
+def _load_manifest(
+    config: Config, sf: SourceFile, issues: list[ConfigIssue], data: Any = None
+) -> None:
+    # ``data`` is the file's data after ${var.NAME} substitution, when an instance is loaded.
+    data, source = (sf.data if data is None else data), sf.source
     if not isinstance(data, dict):
         sections = ", ".join(SECTIONS)
         msg = f"a manifest must be a mapping of kind sections ({sections}), got {describe(data)}"
@@ -199,11 +203,85 @@ def _load_manifest(config: Config, sf: SourceFile, issues: list[ConfigIssue]) ->
             config._register(spec, item, source, (key, i))
 
 
-def load_config(path: str | os.PathLike[str]) -> Config:
+# --- ${var.NAME}: one value per fleet instance (issue 16) -----------------------------
+
+_VAR = re.compile(r"\$\{var\.([^}]*)\}")
+
+
+def substitute_vars(
+    data: Any,
+    variables: dict[str, str],
+    source: SourceMap,
+    issues: list[ConfigIssue],
+    instance: str | None,
+    path: DataPath = (),
+) -> Any:
+    """``data`` with every ``${var.NAME}`` in a string value replaced; keys are left as written.
+
+    An unknown name is an issue located at the value (the value is kept as written).
+    """
+    if isinstance(data, dict):
+        return {
+            k: substitute_vars(v, variables, source, issues, instance, (*path, k))
+            for k, v in data.items()
+        }
+    if isinstance(data, list):
+        return [
+            substitute_vars(v, variables, source, issues, instance, (*path, i))
+            for i, v in enumerate(data)
+        ]
+    if not isinstance(data, str) or "${var." not in data:
+        return data
+    unknown = [m.group(1) for m in _VAR.finditer(data) if m.group(1) not in variables]
+    for name in dict.fromkeys(unknown):
+        issues.append(
+            ConfigIssue(source.locate(path), format_path(path), _unknown(name, variables, instance))
+        )
+    if unknown:
+        return data
+    return _VAR.sub(lambda m: variables[m.group(1)], data)
+
+
+def _unknown(name: str, variables: dict[str, str], instance: str | None) -> str:
+    if instance is None:
+        return (
+            f"unknown variable ${{var.{name}}}: {PROJECT_FILE} declares no instances "
+            "(instances: {NAME: {vars: {...}}})"
+        )
+    known = ", ".join(sorted(variables)) or "none"
+    close = suggest(name, list(variables))
+    hint = f"; did you mean '{close}'?" if close else ""
+    return f"unknown variable ${{var.{name}}} for instance {instance} (its vars: {known}){hint}"
+
+
+def _under(rel: str, directories: set[str]) -> bool:
+    return any(rel.startswith(d + "/") for d in directories)
+
+
+def _merge_overlay(config: Config, overlay: Config) -> None:
+    """Overlay objects replace shared ones with the same identity (in place) or are added."""
+    for section, specs in overlay.sections.items():
+        objects = config.sections[section]
+        index = {spec.address: i for i, spec in enumerate(objects)}
+        for spec in specs:
+            if spec.address in index:
+                objects[index[spec.address]] = spec
+            else:
+                index[spec.address] = len(objects)
+                objects.append(spec)
+    config._origins.update(overlay._origins)
+    config._by_address.update(overlay._by_address)
+
+
+def load_config(path: str | os.PathLike[str], instance: str | None = None) -> Config:
     """Read and validate a configuration directory (or one manifest file).
 
     Raises ConfigError listing every problem found, each with file:line:col. File names in
     messages start with ``path`` exactly as given (``examples/config/groups.yaml:12:7``).
+
+    A directory whose ``domogov.yaml`` declares ``instances`` is a fleet: ``instance`` names
+    the one to load (its vars substituted, its overlay merged). Without it every instance is
+    checked and the first one's Config returned (what validate needs).
     """
     from domogov.config.checks import cross_checks
 
@@ -219,15 +297,54 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         files = [SourceFile(root, root.name, os.path.normpath(given), root.name == PROJECT_FILE)]
         config.root = root.parent
     for sf in files:
-        config.files.append(sf.display)
         issues.extend(read_file(sf))
+    for sf in files:
+        if sf.is_project and sf.data is not None:
+            _load_project(config, sf, issues)
+    fleet = config.project.instances
+    if instance is None and fleet and not issues:
+        return _load_every_instance(path, list(fleet))
+    settings = fleet.get(instance) if instance is not None else None
+    if instance is not None and settings is None:
+        declared = ", ".join(fleet) or "none"
+        msg = f"unknown instance {instance!r}; domogov.yaml declares: {declared}"
+        raise ConfigError([*issues, ConfigIssue(Location(config.display_root), "", msg)])
+    variables = dict(settings.vars) if settings else {}
+    overlays = {s.overlay for s in fleet.values() if s.overlay}
+    mine = settings.overlay if settings else None
+    overlay = Config(root=config.root, display_root=config.display_root)
+    for sf in files:
+        if sf.is_project:
+            config.files.append(sf.display)
+            continue
+        in_overlay = _under(sf.rel, overlays)
+        if in_overlay and not (mine and _under(sf.rel, {mine})):
+            continue  # another instance's overlay
+        config.files.append(sf.display)
         if sf.data is None:
             continue  # empty (allowed) or unreadable (already reported)
-        if sf.is_project:
-            _load_project(config, sf, issues)
-        else:
-            _load_manifest(config, sf, issues)
+        data = substitute_vars(sf.data, variables, sf.source, issues, instance)
+        _load_manifest(overlay if in_overlay else config, sf, issues, data)
+    if mine and not (config.root / mine).is_dir():
+        loc, shown = config.locate(config.project, "instances", str(instance), "overlay")
+        issues.append(ConfigIssue(loc, shown, f"the overlay directory {mine} does not exist"))
+    _merge_overlay(config, overlay)
     issues.extend(cross_checks(config))
     if issues:
         raise ConfigError(issues)
     return config
+
+
+def _load_every_instance(path: str | os.PathLike[str], names: list[str]) -> Config:
+    issues: list[ConfigIssue] = []
+    first: Config | None = None
+    for name in names:
+        try:
+            loaded = load_config(path, name)
+        except ConfigError as exc:
+            issues.extend(i for i in exc.issues if i not in issues)
+        else:
+            first = first or loaded
+    if issues or first is None:
+        raise ConfigError(issues)
+    return first

@@ -17,9 +17,11 @@ from pydantic import (
     StrictBool,
     StrictInt,
     WithJsonSchema,
+    create_model,
     field_validator,
 )
 
+from domogov.resources import ALL_KINDS
 from domogov.spec.types import Access, Name, PositiveInt, describe, fail, show, suggest
 
 
@@ -73,27 +75,10 @@ _SCOPE_HELP = (
 _PROTECT_HELP = "Names (or ids) of {kind} domogov must never modify or delete."
 
 
-class PruneSettings(BaseModel):
+class _PruneBase(BaseModel):
     """Kinds whose undeclared live objects are deleted; a kind left out is never pruned."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-    groups: PruneScope | None = Field(None, description=_SCOPE_HELP.format(kind="groups"))
-    roles: PruneScope | None = Field(None, description=_SCOPE_HELP.format(kind="roles"))
-    dataset_shares: PruneScope | None = Field(
-        None, description=_SCOPE_HELP.format(kind="dataset grants")
-    )
-    certifications: PruneScope | None = Field(
-        None, description=_SCOPE_HELP.format(kind="certifications")
-    )
-    alerts: PruneScope | None = Field(None, description=_SCOPE_HELP.format(kind="alerts"))
-    report_schedules: PruneScope | None = Field(
-        None, description=_SCOPE_HELP.format(kind="report schedules")
-    )
-    # users and PDP (issue 14)
-    users: PruneScope | None = Field(
-        None, description=_SCOPE_HELP.format(kind="users (match: a glob of emails)")
-    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -104,42 +89,10 @@ class PruneSettings(BaseModel):
         return value
 
 
-class ProtectSettings(BaseModel):
+class _ProtectBase(BaseModel):
     """Objects domogov never modifies or deletes, whatever the manifests say."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-    groups: tuple[ProtectedKey, ...] = Field((), description=_PROTECT_HELP.format(kind="groups"))
-    roles: tuple[ProtectedKey, ...] = Field((), description=_PROTECT_HELP.format(kind="roles"))
-    dataset_shares: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="datasets (ids)")
-    )
-    certifications: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="certified datasets or cards (ids)")
-    )
-    alerts: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="alerts (ids)")
-    )
-    report_schedules: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="report schedules (titles or ids)")
-    )
-    # users and PDP (issue 14)
-    users: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="users (emails)")
-    )
-    pdp_policies: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="datasets' PDP policies (dataset ids)")
-    )
-    # content permissions (issue 15)
-    page_shares: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="pages and cards (ids)")
-    )
-    file_permissions: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="files (ids)")
-    )
-    workflow_permissions: tuple[ProtectedKey, ...] = Field(
-        (), description=_PROTECT_HELP.format(kind="workflows (model ids)")
-    )
 
     @field_validator("*", mode="before")
     @classmethod
@@ -149,6 +102,27 @@ class ProtectSettings(BaseModel):
         if not isinstance(value, list | tuple):
             fail(f"expected a list of names or ids, got {describe(value)}")
         return value
+
+
+# One key per kind, from the kinds themselves (``prunable``, ``protect_doc``): a new kind
+# needs no edit here.
+_PRUNE_FIELDS: dict[str, Any] = {
+    kind.section: (
+        PruneScope | None,
+        Field(None, description=_SCOPE_HELP.format(kind=kind.prune_doc or kind.plural)),
+    )
+    for kind in ALL_KINDS
+    if kind.prunable
+}
+_PROTECT_FIELDS: dict[str, Any] = {
+    kind.section: (
+        tuple[ProtectedKey, ...],
+        Field((), description=_PROTECT_HELP.format(kind=kind.protect_doc or kind.plural)),
+    )
+    for kind in ALL_KINDS
+}
+PruneSettings = create_model("PruneSettings", __base__=_PruneBase, **_PRUNE_FIELDS)
+ProtectSettings = create_model("ProtectSettings", __base__=_ProtectBase, **_PROTECT_FIELDS)
 
 
 class Principal(StrEnum):
@@ -272,6 +246,75 @@ class Waiver(BaseModel):
     ] = Field(None, description="Last day (YYYY-MM-DD) the waiver applies. Omitted: no end.")
 
 
+# --- fleet (issue 16): one directory governing several instances ------------------------
+
+#: ``${var.NAME}`` names: what a shell or Terraform variable may be called.
+VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _var_value(value: Any) -> str:
+    # A region or a threshold is written bare in YAML (US, 5): every value substitutes as text.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    fail(f"expected a text or number value, got {describe(value)}")
+
+
+def _var_name(value: Any) -> Any:
+    if not isinstance(value, str) or not VAR_NAME.match(value):
+        fail(
+            f"invalid variable name {show(value)}: use letters, digits and underscores, "
+            "not starting with a digit (used as ${var.NAME})"
+        )
+    return value
+
+
+def _overlay(value: Any) -> Any:
+    text = _text(value, "a directory below this one")
+    if text.startswith("/") or ".." in text.replace("\\", "/").split("/"):
+        fail(f"the overlay {show(text)} must be a directory inside the configuration directory")
+    return text.strip("/")
+
+
+class InstanceSettings(BaseModel):
+    """One instance of a fleet: its variables and an optional overlay directory."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vars: dict[
+        Annotated[str, BeforeValidator(_var_name)], Annotated[str, BeforeValidator(_var_value)]
+    ] = Field(
+        default_factory=dict,
+        description="Values for ${var.NAME} in any string value of the manifests.",
+    )
+    overlay: Annotated[str, BeforeValidator(_overlay)] | None = Field(
+        None,
+        description="Directory (relative to domogov.yaml) of manifests for this instance only: "
+        "an object there replaces the shared object with the same identity, or adds one.",
+    )
+
+    @field_validator("vars", mode="before")
+    @classmethod
+    def _null_vars(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+def _instances(value: Any) -> Any:
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        for name in value:
+            if not isinstance(name, str):
+                fail(f"instance names are text, got {describe(name)}")
+            _instance(name)
+        return {k: ({} if v is None else v) for k, v in value.items()}
+    return value
+
+
+InstancesBlock = Annotated[dict[str, InstanceSettings], BeforeValidator(_instances)]
+
+
 class ProjectSpec(BaseModel):
     """The project file ``domogov.yaml``; every key is optional."""
 
@@ -311,6 +354,14 @@ class ProjectSpec(BaseModel):
     waivers: tuple[Waiver, ...] = Field(
         (),
         description="Accepted exceptions to the policies: [{rule, object, reason}]. "
+        "Only in domogov.yaml.",
+    )
+
+    # fleet (issue 16)
+    instances: InstancesBlock = Field(
+        default_factory=dict,
+        description="Instances this directory governs, each {vars: {NAME: value}, overlay: "
+        "DIR}; the manifests apply to all. Run with --all-instances or --instance a,b. "
         "Only in domogov.yaml.",
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import graphlib
 import heapq
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from domogov.core.address import matches
 from domogov.core.changes import Change
@@ -67,16 +67,21 @@ def select_targets(changes: list[Change], patterns: list[str]) -> list[Change]:
     return [c for c in changes if c.address in keep]
 
 
-# Keys of Change.key that name the object itself (a role's key also names its template).
-IDENTITY_KEYS = frozenset({"name", "title", "id", "dataset", "card", "alert", "email"})
+def check_protected(
+    changes: Iterable[Change],
+    protected: Mapping[str, set[str]],
+    identity_fields: Mapping[str, Collection[str]] | None = None,
+) -> None:
+    """Refuse any change to an object listed under ``protect`` in domogov.yaml.
 
-
-def check_protected(changes: Iterable[Change], protected: dict[str, set[str]]) -> None:
-    """Refuse any change to an object listed under ``protect`` in domogov.yaml."""
+    ``identity_fields`` says, per kind, which keys of ``Change.key`` name the object itself
+    (a role's key also names its template, which is not the role); every key when not given.
+    """
     offending = []
     for change in changes:
         names = protected.get(change.kind, set())
-        identity = {str(v) for k, v in change.key.items() if k in IDENTITY_KEYS}
+        fields = identity_fields.get(change.kind) if identity_fields else None
+        identity = {str(v) for k, v in change.key.items() if fields is None or k in fields}
         if names and identity & names:
             offending.append(change.address)
     if offending:

@@ -137,6 +137,9 @@ class AlertKind(KindBase[AlertSpec, AlertLive]):
     spec_model = AlertSpec
     identity_fields = ("alert",)
     plural = "alerts"
+    prunable = True
+    prune_doc = "alerts"
+    protect_doc = "alerts (ids)"
     plan_order = 50
     section_doc = "Alert subscriptions."
     activity_types = ("ALERT",)

@@ -28,6 +28,11 @@ class KindBase(ResourceKind[SpecT, LiveT, LiveContext], Generic[SpecT, LiveT]):
     plural: str = ""
     #: Place among the kinds in plans and manifests (lower first: what others reference).
     plan_order: int = 100
+    #: Whether ``prune:`` in domogov.yaml may name this kind, and what its scope matches.
+    prunable: bool = False
+    prune_doc: str = ""
+    #: What ``protect:`` lists for this kind: ``report schedules (titles or ids)``.
+    protect_doc: str = ""
     #: What the section holds, for the JSON Schema and editors.
     section_doc: str = ""
     #: Activity-log ``objectType`` values that record changes to this kind (drift).

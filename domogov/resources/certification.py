@@ -111,6 +111,9 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
     spec_model = CertificationSpec
     identity_fields = ("dataset", "card")
     plural = "certifications"
+    prunable = True
+    prune_doc = "certifications"
+    protect_doc = "certified datasets or cards (ids)"
     plan_order = 40
     section_doc = "Certification of datasets and cards."
     activity_types = ("DATA_SOURCE", "CARD")

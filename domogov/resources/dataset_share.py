@@ -168,6 +168,9 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
     spec_model = DatasetShareSpec
     identity_fields = ("dataset", "name")
     plural = "dataset shares"
+    prunable = True
+    prune_doc = "dataset grants"
+    protect_doc = "datasets (ids)"
     plan_order = 30
     section_doc = "Dataset permissions granted to users and groups."
     activity_types = ("DATA_SOURCE",)

@@ -122,6 +122,7 @@ class FilePermissionKind(KindBase[FilePermissionSpec, FilePermissionLive]):
     spec_model = FilePermissionSpec
     identity_fields = ("file", "name")
     plural = "file permissions"
+    protect_doc = "files (ids)"
     plan_order = 34
     section_doc = "Files of the Data File Service: public or not, and grants."
     activity_types = ("DATA_FILE",)

@@ -104,6 +104,9 @@ class GroupKind(KindBase[GroupSpec, GroupLive]):
     spec_model = GroupSpec
     identity_fields = ("name", "id")
     plural = "groups"
+    prunable = True
+    prune_doc = "groups"
+    protect_doc = "groups"
     plan_order = 10
     section_doc = "Domo groups and their members/owners."
     activity_types = ("GROUP",)

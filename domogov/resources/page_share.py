@@ -139,6 +139,7 @@ class PageShareKind(KindBase[PageShareSpec, PageShareLive]):
     spec_model = PageShareSpec
     identity_fields = ("page", "card", "name")
     plural = "page and card shares"
+    protect_doc = "pages and cards (ids)"
     plan_order = 32
     section_doc = "Who pages (dashboards) and cards are shared with."
     activity_types = ("PAGE", "CARD")

@@ -151,6 +151,7 @@ class PdpKind(KindBase[PdpSpec, PdpLive]):
     spec_model = PdpSpec
     identity_fields = ("dataset", "name")
     plural = "PDP policies"
+    protect_doc = "datasets' PDP policies (dataset ids)"
     plan_order = 35
     section_doc = "Personalized data permissions (row-level security) of datasets."
     activity_types = ("DATA_SOURCE",)

@@ -247,6 +247,9 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
     spec_model = ReportScheduleSpec
     identity_fields = ("title", "id")
     plural = "report schedules"
+    prunable = True
+    prune_doc = "report schedules"
+    protect_doc = "report schedules (titles or ids)"
     plan_order = 60
     section_doc = "Scheduled reports of pages and their recipients."
     activity_types = ("REPORT_SCHEDULE",)

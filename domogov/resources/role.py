@@ -111,6 +111,9 @@ class RoleKind(KindBase[RoleSpec, RoleLive]):
     spec_model = RoleSpec
     identity_fields = ("name", "id")
     plural = "roles"
+    prunable = True
+    prune_doc = "roles"
+    protect_doc = "roles"
     plan_order = 20
     section_doc = "Roles: authorities and the users holding them."
     activity_types = ("ROLE", "USER")

@@ -149,6 +149,9 @@ class UserKind(KindBase[UserSpec, UserLive]):
     spec_model = UserSpec
     identity_fields = ("email",)
     plural = "users"
+    prunable = True
+    prune_doc = "users (match: a glob of emails)"
+    protect_doc = "users (emails)"
     # Before groups (10): a user created here can be a member of a group in the same plan,
     # and ``prepare`` must tell the directory about declared users before groups plan.
     plan_order = 5

@@ -125,6 +125,7 @@ class WorkflowPermissionKind(KindBase[WorkflowPermissionSpec, WorkflowPermission
     spec_model = WorkflowPermissionSpec
     identity_fields = ("workflow", "name")
     plural = "workflow permissions"
+    protect_doc = "workflows (model ids)"
     plan_order = 36
     section_doc = "Workflow models: which users and groups hold which permissions."
     activity_types = ("WORKFLOW",)
