@@ -121,8 +121,12 @@ _PROTECT_FIELDS: dict[str, Any] = {
     )
     for kind in ALL_KINDS
 }
-PruneSettings = create_model("PruneSettings", __base__=_PruneBase, **_PRUNE_FIELDS)
-ProtectSettings = create_model("ProtectSettings", __base__=_ProtectBase, **_PROTECT_FIELDS)
+PruneSettings = create_model(
+    "PruneSettings", __base__=_PruneBase, __doc__=_PruneBase.__doc__, **_PRUNE_FIELDS
+)
+ProtectSettings = create_model(
+    "ProtectSettings", __base__=_ProtectBase, __doc__=_ProtectBase.__doc__, **_PROTECT_FIELDS
+)
 
 
 class Principal(StrEnum):
