@@ -18,6 +18,13 @@ from domogov.config import KINDS, SECTIONS, load_config
 from domogov.errors import ConfigError
 from domogov.spec.types import AccessLevel
 
+# NEL and the Unicode line/paragraph separators are line breaks to ruamel's reader (YAML 1.1
+# rules) but not to YAML 1.2: its emitter writes them raw, so a dump-then-load round trip folds
+# them into a space. That is the test's own dump at fault, not the loader; leave them out.
+DESCRIPTIONS = st.text(
+    alphabet=st.characters(blacklist_characters="\x85\u2028\u2029"), max_size=20
+)
+
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 names = st.from_regex(r"[A-Za-zé][A-Za-z0-9 é_.-]{0,12}[A-Za-z0-9]", fullmatch=True)
@@ -62,7 +69,7 @@ def manifests(draw) -> dict[str, list[dict[str, Any]]]:
     for i, name in enumerate(draw(unique(names))):
         group: dict[str, Any] = {"name": name}
         optional(draw, group, "id", st.just(1000 + i))
-        optional(draw, group, "description", st.text(max_size=20))
+        optional(draw, group, "description", DESCRIPTIONS)
         optional(draw, group, "type", st.sampled_from(["open", "closed"]))
         optional(draw, group, "members", collection(st.lists(st.sampled_from(people), max_size=4)))
         optional(draw, group, "owners", st.lists(st.sampled_from(people), min_size=1, max_size=2))
