@@ -29,6 +29,22 @@ from domogov.connect import Connection, open_client
 from domogov.errors import UsageError
 
 
+def fleet_option(fn: Any) -> Any:
+    """``--all-instances``; on a fleet directory ``--instance a,b`` picks instances instead."""
+    return click.option(
+        "--all-instances",
+        is_flag=True,
+        help="Run every instance domogov.yaml declares under `instances`, at once (a fleet); "
+        "on such a directory --instance a,b picks some of them.",
+    )(fn)
+
+
+def _fleet(config_dir: str, kw: dict[str, Any]) -> list[str] | None:
+    from domogov.fleet import selection
+
+    return selection(config_dir, kw)
+
+
 def _load(config_dir: str) -> Any:
     from domogov.policy import load_checked
 
@@ -58,7 +74,12 @@ class _LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.LAZY and cmd_name not in self.commands:
             module, attr = self.LAZY[cmd_name]
-            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+            command = getattr(importlib.import_module(module), attr)
+            if cmd_name == "doctor":
+                from domogov.fleet import with_fleet_option
+
+                command = with_fleet_option(command)
+            self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
 
@@ -104,6 +125,7 @@ def schema() -> None:
 @click.option("--markdown", is_flag=True, help="Print the plan as a pull-request comment.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 for no changes, 2 for changes.")
 @click.option("--impact-only", is_flag=True, help="Print only who gains or loses access.")
+@fleet_option
 @plan_options
 @connection_options
 @run_command
@@ -122,6 +144,13 @@ def plan(
     setup_logging(kw["verbose"])
     from domogov.reconcile import enforce_policy
 
+    names = _fleet(config_dir, kw)
+    if names is not None:
+        from domogov import fleet
+
+        view = {"out_file": out_file, "as_json": as_json, "markdown": markdown}
+        view["detailed_exitcode"] = detailed_exitcode
+        return fleet.plan_command(config_dir, names, kw, Output(kw["no_color"]), view)
     config = _load(config_dir)
     result, ctx = runner.run(_make_plan(config, kw))
     failing = [p for p in result.policy if not p.get("waived_by")]
@@ -180,6 +209,7 @@ async def _make_plan(config: Any, kw: dict[str, Any]) -> tuple[Any, Any]:
     show_default=True,
     help="Requests in flight at once.",
 )
+@fleet_option
 @connection_options
 @run_command
 def drift(config_dir: str, since: str, as_json: bool, markdown: bool, **kw: Any) -> int:
@@ -196,6 +226,12 @@ def drift(config_dir: str, since: str, as_json: bool, markdown: bool, **kw: Any)
         window = parse_since(since)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
+    names = _fleet(config_dir, kw)
+    if names is not None:
+        from domogov import fleet
+
+        view = "json" if as_json else "markdown" if markdown else "text"
+        return fleet.drift_command(config_dir, names, kw, Output(kw["no_color"]), window, view)
     config = _load(config_dir)
     warnings: list[str] = []
     entries, instance = runner.run(_drift(config, kw, window, warnings))
@@ -239,6 +275,7 @@ async def _drift(
     help="Print the apply report (outcomes, verify) as JSON instead of text; needs "
     "--auto-approve or a plan file.",
 )
+@fleet_option
 @plan_options
 @connection_options
 @run_command
@@ -249,6 +286,14 @@ def apply(source: str, auto_approve: bool, no_verify: bool, as_json: bool, **kw:
         raise UsageError("apply --json prints no plan to approve: add --auto-approve")
     kw["verify"], kw["as_json"] = not no_verify, as_json
     out = Output(kw["no_color"])
+    if Path(source).is_file() or Path(source).is_dir():
+        from domogov import fleet
+
+        if Path(source).is_file() and fleet.is_fleet_plan(Path(source)):
+            return fleet.apply_command(source, None, kw, out, auto_approve)
+        names = _fleet(source, kw) if Path(source).is_dir() else None
+        if names is not None:
+            return fleet.apply_command(source, names, kw, out, auto_approve)
     if Path(source).is_file():
         return runner.run(_apply_saved(Path(source), kw, out))
     config = _load(source)

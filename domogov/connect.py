@@ -33,11 +33,20 @@ class Connection:
     token_file: str | None = None
     parallelism: int = 8
     rate_limit: float | None = None
+    #: The fleet instance (domogov.yaml ``instances``) this connection is for: its token comes
+    #: from DOMO_TOKEN_<NAME> first, and its sandbox has its own state file.
+    fleet_name: str | None = None
+
+    @property
+    def sandbox_state(self) -> Path:
+        if self.fleet_name:
+            return SANDBOX_DIR / f"sandbox-{self.fleet_name}.json"
+        return SANDBOX_STATE
 
     def label(self, project_instance: str | None = None) -> str:
         """The instance name recorded in plans; a saved plan is refused on another one."""
         if self.sandbox:
-            return SANDBOX_LABEL
+            return f"{SANDBOX_LABEL}-{self.fleet_name}" if self.fleet_name else SANDBOX_LABEL
         if self.base_url:
             return self.base_url.rstrip("/")
         return self.instance or os.environ.get("DOMO_INSTANCE") or project_instance or ""
@@ -48,8 +57,21 @@ def sample_state_path() -> Path:
     return Path(str(resources.files("domogov") / "data" / "sandbox.yaml"))
 
 
-def read_token(token_file: str | None) -> str:
-    """The token from --token-file or DOMO_TOKEN; never from a flag (shell history)."""
+def token_variable(instance: str) -> str:
+    """``DOMO_TOKEN_ACME_EMEA`` for instance acme-emea: upper case, ``-`` as ``_`` (SPEC §7)."""
+    return "DOMO_TOKEN_" + instance.upper().replace("-", "_")
+
+
+def read_token(token_file: str | None, instance: str | None = None) -> str:
+    """The token from --token-file or DOMO_TOKEN; never from a flag (shell history).
+
+    A fleet instance's own ``DOMO_TOKEN_<NAME>`` comes first: each instance of a fleet is
+    another Domo company, and one token never works on two.
+    """
+    if instance:
+        own = os.environ.get(token_variable(instance), "").strip()
+        if own:
+            return own
     if token_file:
         path = Path(token_file)
         try:
@@ -83,7 +105,8 @@ async def open_client(
     if conn.sandbox:
         from domogov.sim import SimTransport, create_app, load_state_file
 
-        if not SANDBOX_STATE.exists():
+        state_file = conn.sandbox_state
+        if not state_file.exists():
             SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
             state = load_state_file(sample_state_path())
             from domogov.sim.state import save_state_file
@@ -98,10 +121,10 @@ async def open_client(
                 "created the sandbox instance",
                 "Sandbox created",
             )
-            save_state_file(state, SANDBOX_STATE)
-            log.info("sandbox: seeded %s from the sample instance", SANDBOX_STATE)
-        state = load_state_file(SANDBOX_STATE)
-        app = create_app(state, state_file=SANDBOX_STATE, autosave=True)
+            save_state_file(state, state_file)
+            log.info("sandbox: seeded %s from the sample instance", state_file)
+        state = load_state_file(state_file)
+        app = create_app(state, state_file=state_file, autosave=True)
         client = DomoClient(
             "http://127.0.0.1",
             state.token,
@@ -113,7 +136,7 @@ async def open_client(
         base_url = resolve_base_url(None if conn.base_url else instance, conn.base_url)
         client = DomoClient(
             base_url,
-            read_token(conn.token_file),
+            read_token(conn.token_file, conn.fleet_name),
             max_concurrency=conn.parallelism,
             rate_limit=conn.rate_limit,
         )
