@@ -239,10 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = args.out_dir or Path(tempfile.mkdtemp(prefix="domogov-compare-"))
     out_dir.mkdir(parents=True, exist_ok=True)
     measuring = ["bench/harness.py", "bench/scenario.py"]
-    same = subprocess.run(["git", "diff", "--quiet", rev, "--", *measuring], cwd=ROOT).returncode
+    differs = git("diff", "--stat", rev, "--", *measuring)
     print(
-        f"bench/harness.py and bench/scenario.py at {rev[:12]}: "
-        + ("the same as here" if same == 0 else "DIFFERENT from here (consider --own-bench)")
+        f"measuring code (harness.py, scenario.py) at {rev[:12]}: "
+        + (f"differs from here (read the diff; --own-bench):\n{differs}" if differs else "the same")
     )
     extra = ["--seed", str(args.seed)]
 
