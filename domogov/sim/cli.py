@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -81,6 +82,21 @@ def _variants(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
     help="Limit /api requests per fixed one-minute window (429 with Retry-After beyond it); "
     "switches the rate_limit_per_minute variant on.",
 )
+@click.option(
+    "--instance",
+    "instances",
+    multiple=True,
+    metavar="NAME",
+    help="Host a fleet: one simulated instance per NAME (repeatable), each under "
+    "http://HOST:PORT/NAME with its own state (--state-dir/NAME.json) and token "
+    "(DOMOGOV_SIM_TOKEN_<NAME>, else sim-token-NAME). Plan them with "
+    "`domogov plan DIR --all-instances --base-url http://HOST:PORT/{instance}`.",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --instance: the directory of the instances' state files.",
+)
 def serve(
     host: str,
     port: int,
@@ -94,10 +110,19 @@ def serve(
     autosave: bool,
     variants: list[str],
     rate_limit_per_minute: int | None,
+    instances: tuple[str, ...],
+    state_dir: Path | None,
 ) -> None:
     """Serve the simulator over HTTP on loopback; the state is saved on shutdown."""
     if not is_loopback(host):
         raise click.UsageError(f"--host must be a loopback address, not {host!r}")
+    if instances:
+        if state_path is not None or token is not None:
+            raise click.UsageError("with --instance use --state-dir and per-instance tokens")
+        _serve_fleet(
+            host, port, instances, state_dir, latency_ms, jitter_ms, rate_limit_per_minute, variants
+        )
+        return
     try:
         state = load_state_file(state_path) if state_path and state_path.exists() else demo_state()
     except StateFileError as exc:
@@ -160,3 +185,82 @@ def generate(out: Path, **sizes: int) -> None:
     dump_document(doc, out)
     counts = ", ".join(f"{len(doc[k])} {k}" for k in ("users", "groups", "datasets", "alerts"))
     click.echo(f"Wrote {out}: {counts}, {len(doc['report_schedules'])} report schedules")
+
+
+def _serve_fleet(
+    host: str,
+    port: int,
+    names: tuple[str, ...],
+    state_dir: Path | None,
+    latency_ms: float,
+    jitter_ms: float,
+    rate_limit_per_minute: int | None,
+    variants: list[str],
+) -> None:
+    """Several instances on one port, each mounted under /NAME with its own state, token and
+    rate limit (a fleet, SPEC §7): a base URL with a path is what a proxy in front of Domo
+    looks like too, so the client needs nothing new."""
+    import os
+
+    if len(set(names)) != len(names):
+        raise click.UsageError("--instance names must be different")
+    if rate_limit_per_minute is not None:
+        variants = check_names([*variants, "rate_limit_per_minute"])
+    states = {}
+    apps = {}
+    for name in names:
+        path = (state_dir / f"{name}.json") if state_dir else None
+        try:
+            state = load_state_file(path) if path and path.exists() else demo_state()
+        except StateFileError as exc:
+            raise click.ClickException(str(exc)) from None
+        env = "DOMOGOV_SIM_TOKEN_" + name.upper().replace("-", "_")
+        token = os.environ.get(env) or f"sim-token-{name}"
+        state.token = token
+        states[name] = (state, path)
+        # Each instance its own faults (latency) and its own rate limit window.
+        faults = FaultConfig(latency_ms=latency_ms, jitter_ms=jitter_ms)
+        app = create_app(
+            state,
+            token=token,
+            faults=faults,
+            state_file=path,
+            variants=variants,
+            rate_limit_per_minute=rate_limit_per_minute or DEFAULT_RATE_LIMIT,
+        )
+        apps[name] = app
+    server = uvicorn_server(_ByPrefix(apps), host, port)
+    for name in names:
+        click.echo(f"{name}: http://{host}:{port}/{name}")
+    click.echo("Tokens: DOMOGOV_SIM_TOKEN_<NAME> when set, else sim-token-NAME.", err=True)
+    try:
+        server.run()
+    finally:
+        if state_dir is not None:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            for state, path in states.values():
+                if path is not None:
+                    save_state_file(state, path)
+            click.echo(f"States saved to {state_dir}", err=True)
+
+
+class _ByPrefix:
+    """Send /NAME/rest to instance NAME's app as /rest, as if it were served alone.
+
+    Not Starlette's Mount: it keeps the prefix in ``path`` (moving it to root_path), and the
+    simulator's middleware checks the token and counts requests by ``path``.
+    """
+
+    def __init__(self, apps: dict[str, Any]) -> None:
+        self.apps = apps
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        name, _, rest = str(scope.get("path", "")).lstrip("/").partition("/")
+        app = self.apps.get(name)
+        if scope["type"] != "http" or app is None:
+            from starlette.responses import PlainTextResponse
+
+            await PlainTextResponse("no such instance", status_code=404)(scope, receive, send)
+            return
+        path = "/" + rest
+        await app({**scope, "path": path, "raw_path": path.encode()}, receive, send)
