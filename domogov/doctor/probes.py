@@ -20,6 +20,8 @@ from domogov.resources.alert import ALERTS
 from domogov.resources.certification import state_path
 from domogov.resources.context import GROUPLIST_PATH, USERS_PATH, as_int
 from domogov.resources.dataset_share import DATASOURCES
+from domogov.resources.pdp_policy import CONTROL as PDP_CONTROL
+from domogov.resources.pdp_policy import OPTIONS as PDP_OPTIONS
 from domogov.resources.report_schedule import SCHEDULES
 
 from .session import SAMPLE, Session, window_ms
@@ -461,3 +463,73 @@ async def content_accesslist_lists(s: Session) -> Finding:
     if not read:
         return unknown("no page to read")
     return holds(f"{_plural(read, 'page access list')} with users and groups")
+
+
+# --- personalized data permissions (issue 14) -----------------------------------------------
+
+
+async def _pdp_dataset_ids(s: Session) -> list[str]:
+    ids = [str(spec.dataset) for spec in s.declared("pdp_policies")]
+    return ids[:SAMPLE] if ids else await s.search_ids("dataset")
+
+
+async def pdp_list_associations(s: Session) -> Finding:
+    """A list read that does not ask for load_associations still names each policy's users
+    and groups. domogov always asks, so only other readers depend on it."""
+    read = 0
+    for dataset in await _pdp_dataset_ids(s):
+        path = f"{PDP_CONTROL}/{dataset}/filter-groups"
+        params = {"options": "include_open_policy"}
+        rows = _rows(await s.read_or_none(path, params))
+        if not rows:
+            continue
+        read += 1
+        lacking = [r for r in rows if "userIds" not in r or "groupIds" not in r]
+        if lacking:
+            return fails(
+                f"{len(lacking)} of {_plural(len(rows), 'policy row')} have no userIds or "
+                "groupIds unless options ask for load_associations (domogov asks)",
+                f"GET {path}?options=include_open_policy",
+            )
+    if not read:
+        return unknown("no dataset with a PDP policy list to read")
+    return holds(f"{_plural(read, 'policy list')} name users and groups without being asked")
+
+
+async def pdp_open_policy_flagged(s: Session) -> Finding:
+    """Every policy row carries openPolicy, and Domo's own open policy is flagged: without
+    the flag, domogov cannot tell "All Rows" from a policy it may delete."""
+    read = 0
+    for dataset in await _pdp_dataset_ids(s):
+        path = f"{PDP_CONTROL}/{dataset}/filter-groups"
+        rows = _rows(await s.read_or_none(path, {"options": PDP_OPTIONS}))
+        if not rows:
+            continue
+        read += 1
+        unflagged = [r for r in rows if not isinstance(r.get("openPolicy"), bool)]
+        if unflagged:
+            return fails(
+                f"{len(unflagged)} of {_plural(len(rows), 'policy row')} have no openPolicy flag",
+                f"GET {path}?options={PDP_OPTIONS}",
+            )
+        if not any(r.get("openPolicy") is True for r in rows):
+            return fails("no policy row is flagged openPolicy: true", f"GET {path}")
+    if not read:
+        return unknown("no dataset with a PDP policy list to read")
+    return holds(f"{_plural(read, 'policy list')} flag the open policy")
+
+
+async def pdp_control_enabled(s: Session) -> Finding:
+    """The dataset's data-control read says whether PDP is on."""
+    read = 0
+    for dataset in await _pdp_dataset_ids(s):
+        path = f"{PDP_CONTROL}/{dataset}"
+        doc = await s.read_or_none(path)
+        if not isinstance(doc, dict):
+            continue
+        read += 1
+        if not isinstance(doc.get("enabled"), bool):
+            return fails(f"GET {path} has no enabled", f"GET {path}")
+    if not read:
+        return unknown("no dataset's data-control to read")
+    return holds(f"{_plural(read, 'data-control read')} with enabled")

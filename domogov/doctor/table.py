@@ -35,6 +35,9 @@ USER_KINDS += ("page_share", "file_permission", "workflow_permission")
 #: Every kind that names groups (and so needs the whole grouplist).
 GROUP_KINDS: tuple[str, ...] = ("group", "dataset_share", "alert", "report_schedule")
 GROUP_KINDS += ("page_share", "file_permission", "workflow_permission")
+# users and PDP policies (issue 14): users are the directory itself; policies name both
+USER_KINDS += ("user", "pdp_policy")
+GROUP_KINDS += ("pdp_policy",)
 DRIFT = "drift attribution (drift falls back to matching rows by type and text)"
 
 
@@ -143,6 +146,23 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "the workflow permissions POST replaces the list (an entry left out is removed)",
         ("workflow_permission",), "POST /api/workflow/v1/models/{id}/permissions", None,
         ("workflow_permissions_merge",)),
+    # personalized data permissions (issue 14; request forms of public clients)
+    Assumption(
+        "pdp_list_associations",
+        "filter-group lists name userIds and groupIds even unasked (no load_associations)",
+        (), "GET /api/query/v1/data-control/{id}/filter-groups",
+        probes.pdp_list_associations, ("pdp_associations_unless_asked",),
+        "other readers only: pdp_policies always asks for load_associations"),
+    Assumption(
+        "pdp_open_policy_flagged",
+        "filter-group list rows carry openPolicy (true on Domo's own All Rows policy)",
+        ("pdp_policy",), "GET /api/query/v1/data-control/{id}/filter-groups",
+        probes.pdp_open_policy_flagged, ("pdp_open_unflagged",)),
+    Assumption(
+        "pdp_control_enabled",
+        "a dataset's data-control read carries enabled (PDP on or off)",
+        ("pdp_policy",), "GET /api/query/v1/data-control/{id}", probes.pdp_control_enabled,
+        ("pdp_enabled_absent",)),
 )
 # fmt: on
 

@@ -99,6 +99,18 @@ _TABLE = (
             "POST .../workflow/v1/models/{id}/permissions adds and updates entries but never "
             "removes one the body leaves out.",
             "001 Changing a Workflow's Permissions: replace or merge is not documented"),
+    # --- personalized data permissions (pdp_policies; request forms of public clients) ---
+    Variant("pdp_associations_unless_asked",
+            "The filter-groups list carries userIds, groupIds and virtualUserIds only when "
+            "options asks for load_associations.",
+            "README More governance surfaces: PDP list options (public clients only)"),
+    Variant("pdp_open_unflagged",
+            "Filter-groups list rows carry no openPolicy flag: Domo's own \"All Rows\" policy "
+            "is known only by its name.",
+            "README More governance surfaces: PDP list (public clients only)"),
+    Variant("pdp_enabled_absent",
+            "GET /api/query/v1/data-control/{datasetId} has no enabled field.",
+            "README More governance surfaces: PDP on/off (public clients only)"),
     Variant("rate_limit_per_minute",
             "A server-side limit of N requests per fixed one-minute window (default 600); over "
             "it, 429 with Retry-After = seconds to the window's end.",

@@ -124,6 +124,25 @@ async def _workflow_replace(c: httpx.AsyncClient) -> Any:
     return await call(c, "GET", path)
 
 
+# personalized data permissions (issue 14)
+PDP = f"/api/query/v1/data-control/{LEDGER}"
+
+
+async def _pdp_list_keys(c: httpx.AsyncClient) -> Any:
+    rows = await call(c, "GET", f"{PDP}/filter-groups?options=include_open_policy")
+    return [sorted(r) for r in rows]
+
+
+async def _pdp_open_flags(c: httpx.AsyncClient) -> Any:
+    options = "load_associations,load_filters,include_open_policy"
+    rows = await call(c, "GET", f"{PDP}/filter-groups?options={options}")
+    return [(r["name"], r.get("openPolicy")) for r in rows]
+
+
+async def _pdp_control_keys(c: httpx.AsyncClient) -> Any:
+    return sorted(await call(c, "GET", PDP))
+
+
 Probe = Callable[[httpx.AsyncClient], Awaitable[Any]]
 PROBES: dict[str, tuple[Probe, Callable[[], SimState]]] = {
     "schedule_detail_minimal": (_detail, demo),
@@ -145,6 +164,9 @@ PROBES: dict[str, tuple[Probe, Callable[[], SimState]]] = {
     "content_accesslist_users_only": (_page_access_keys, demo),
     "content_card_share_ignored": (_card_share, demo),
     "workflow_permissions_merge": (_workflow_replace, demo),
+    "pdp_associations_unless_asked": (_pdp_list_keys, demo),
+    "pdp_open_unflagged": (_pdp_open_flags, demo),
+    "pdp_enabled_absent": (_pdp_control_keys, demo),
 }
 
 

@@ -3,7 +3,9 @@
 Nothing here is in Domo's documents. The answers follow what public clients read:
 userIds/groupIds/virtualUserIds with ``options=load_associations``, parameters with
 ``load_filters``, the open policy with ``include_open_policy`` and flagged ``openPolicy``.
-(Variants for these fields are not in the variants table yet.)
+By default every list row carries every field; the variants ``pdp_associations_unless_asked``,
+``pdp_open_unflagged`` and ``pdp_enabled_absent`` (``domogov/sim/variants.py``) serve the
+other forms public clients leave open.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from domogov.sim.entities.pdp import PdpPolicy
-from domogov.sim.http import empty, ok, read_json, sim
+from domogov.sim.http import empty, ok, read_json, sim, variant
 from domogov.sim.ops import pdp as ops
 
 
@@ -22,12 +24,15 @@ def policy_doc(
     dataset: str, policy: PdpPolicy, *, request: Request | None = None
 ) -> dict[str, Any]:
     """A filter group as the list shows it."""
-    options = set()
+    options: set[str] = set()
+    lazy = unflagged = False  # every field, as the default form (see the module docstring)
     if request is not None:
         options = {o.strip() for o in request.query_params.get("options", "").split(",")}
-    lazy = False  # every field, as the default form (see the module docstring)
+        lazy = variant(request, "pdp_associations_unless_asked")
+        unflagged = variant(request, "pdp_open_unflagged")
     doc: dict[str, Any] = {"filterGroupId": policy.id, "name": policy.name, "dataSourceId": dataset}
-    doc["openPolicy"] = policy.open
+    if not unflagged:
+        doc["openPolicy"] = policy.open
     if not lazy or "load_associations" in options:
         doc.update(
             userIds=list(policy.users),
@@ -51,7 +56,7 @@ async def list_policies(request: Request) -> Response:
 async def create_policy(request: Request) -> Response:
     dataset = request.path_params["id"]
     policy = ops.create_policy(sim(request), dataset, await read_json(request))
-    return ok(policy_doc(dataset, policy))
+    return ok(policy_doc(dataset, policy, request=request))
 
 
 async def update_policy(request: Request) -> Response:
@@ -60,7 +65,7 @@ async def update_policy(request: Request) -> Response:
     policy = ops.update_policy(
         state, dataset, request.path_params["policyId"], await read_json(request)
     )
-    return ok(policy_doc(dataset, policy))
+    return ok(policy_doc(dataset, policy, request=request))
 
 
 async def delete_policy(request: Request) -> Response:
@@ -71,7 +76,8 @@ async def delete_policy(request: Request) -> Response:
 async def get_control(request: Request) -> Response:
     pdp = ops.pdp_of(sim(request), request.path_params["id"])
     doc: dict[str, Any] = {"dataSourceId": pdp.dataset, "external": False}
-    doc["enabled"] = pdp.enabled
+    if not variant(request, "pdp_enabled_absent"):
+        doc["enabled"] = pdp.enabled
     return ok(doc)
 
 
