@@ -30,7 +30,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from domogov.client.shapes import BOOL, STR, Array, Object, Shape
 from domogov.core.address import placeholders_in
-from domogov.core.changes import ApiCall, Change
+from domogov.core.changes import ApiCall, Change, fingerprint
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import items, make_change, map_limited, mode_of
@@ -261,6 +261,9 @@ class FilePermissionKind(KindBase[FilePermissionSpec, FilePermissionLive]):
             # Keep the raw entries for a saved plan's stale check, out of the diff.
             change.before = dict(before)
             change.after = dict(after)
+            # The fingerprint was taken of the shown state; the stale check re-reads the raw
+            # one, so it must fingerprint that (else every saved plan of a file is "stale").
+            change.fingerprint = fingerprint(change.before)
         return change
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:

@@ -32,7 +32,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from domogov.client.shapes import STR, Array, Object, Shape
 from domogov.core.address import placeholders_in
-from domogov.core.changes import ApiCall, Change
+from domogov.core.changes import ApiCall, Change, fingerprint
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import items, make_change, map_limited, mode_of
@@ -244,6 +244,8 @@ class WorkflowPermissionKind(KindBase[WorkflowPermissionSpec, WorkflowPermission
         if change is not None:
             _show_changes(change)
             change.before, change.after = dict(before), dict(after)
+            # The stale check re-reads the raw rows: fingerprint what it will compare.
+            change.fingerprint = fingerprint(change.before)
         return change
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:

@@ -12,7 +12,10 @@ from domogov.cli import cli
 from domogov.connect import sample_state_path
 
 ROOT = Path(__file__).parents[2]
-KINDS = ("group", "role", "dataset_share", "certification", "alert", "report_schedule")
+KINDS = (
+    "group", "role", "dataset_share", "certification", "alert", "report_schedule",
+    "page_share", "file_permission", "workflow_permission",
+)  # fmt: skip
 
 
 def test_sample_instance_is_mirrored_in_examples() -> None:
@@ -37,10 +40,10 @@ def test_quick_start_plan_touches_every_kind_then_apply_converges(workdir: Path)
     assert code == 0, out
     for kind in KINDS:
         assert f"{kind}." in out, f"the sandbox plan shows no {kind} change"
-    assert "Plan: 2 to add, 13 to change, 3 to destroy." in out
+    assert "Plan: 2 to add, 17 to change, 3 to destroy." in out
     assert (workdir / ".domogov" / "sandbox.json").exists()
     code, out = invoke("apply", "config", "--sandbox", "--auto-approve")
     assert code == 0, out
-    assert "Apply: 18 done, 0 failed, 0 skipped." in out
+    assert "Apply: 22 done, 0 failed, 0 skipped." in out
     code, out = invoke("plan", "config", "--sandbox", "--detailed-exitcode")
     assert code == 0 and "No changes." in out
