@@ -20,6 +20,9 @@ from domogov.resources.alert import ALERTS
 from domogov.resources.certification import state_path
 from domogov.resources.context import GROUPLIST_PATH, USERS_PATH, as_int
 from domogov.resources.dataset_share import DATASOURCES
+from domogov.resources.domostats_job import APPS as EXECUTOR_APPS
+from domogov.resources.domostats_job import JOBS_V2 as EXECUTOR_JOBS
+from domogov.resources.domostats_job import is_domostats
 from domogov.resources.pdp_policy import CONTROL as PDP_CONTROL
 from domogov.resources.pdp_policy import OPTIONS as PDP_OPTIONS
 from domogov.resources.report_schedule import SCHEDULES
@@ -533,3 +536,33 @@ async def pdp_control_enabled(s: Session) -> Finding:
     if not read:
         return unknown("no dataset's data-control to read")
     return holds(f"{_plural(read, 'data-control read')} with enabled")
+
+
+# --- Remote DomoStats jobs (issue 16) -------------------------------------------------------
+
+
+async def domostats_job_triggers(s: Session) -> Finding:
+    """Every job read carries triggers; ``seen`` also lists the executor applications and
+    whether each is a DomoStats one (by executionClass, else by name)."""
+    apps = _rows(await s.read_or_none(f"{EXECUTOR_APPS}/"))
+    listing = "; ".join(
+        f"{a.get('id')} {a.get('name')!r} ({'DomoStats' if is_domostats(a) else 'not DomoStats'})"
+        for a in apps
+    )
+    declared = {str(spec.application) for spec in s.declared("domostats_jobs")}
+    ids = sorted(declared or {str(a.get("id")) for a in apps if is_domostats(a)})[:SAMPLE]
+    read = 0
+    for app in ids:
+        path = f"{EXECUTOR_JOBS}/{app}/jobs"
+        jobs = _rows(await s.read_or_none(path, {"offset": 0, "limit": 50}), "jobs")
+        read += len(jobs)
+        lacking = [j for j in jobs if not isinstance(j.get("triggers"), list)]
+        if lacking:
+            return fails(
+                f"{len(lacking)} of {_plural(len(jobs), 'job')} have no triggers. "
+                f"Applications: {listing or 'none'}",
+                f"GET {path}",
+            )
+    if not read:
+        return unknown(f"no DomoStats job to read. Applications: {listing or 'none'}")
+    return holds(f"{_plural(read, 'job')} with triggers. Applications: {listing}")

@@ -163,6 +163,18 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         "a dataset's data-control read carries enabled (PDP on or off)",
         ("pdp_policy",), "GET /api/query/v1/data-control/{id}", probes.pdp_control_enabled,
         ("pdp_enabled_absent",)),
+    # Remote DomoStats jobs (issue 16): the probe also lists the executor applications
+    Assumption(
+        "domostats_job_triggers",
+        "executor job reads carry triggers (the whole job, so a PUT of it drops nothing)",
+        ("domostats_job",), "GET /api/executor/v2/applications/{app}/jobs",
+        probes.domostats_job_triggers, ("domostats_job_no_triggers",)),
+    Assumption(
+        "domostats_create_answer",
+        "a DomoStats job create answers the new job",
+        (), "POST /api/executor/v1/applications/{app}/jobs", None,
+        ("domostats_create_id_only", "domostats_create_empty"),
+        "nothing: domostats_jobs never reads the create's answer; verify re-reads the job list"),
 )
 # fmt: on
 

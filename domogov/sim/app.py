@@ -30,6 +30,7 @@ from domogov.sim.routes import (
     content,
     control,
     datasets,
+    executor,
     groups,
     pdp,
     reportschedules,
@@ -66,6 +67,8 @@ SHARE = "/api/content/v1/share"
 FILES = "/api/data/v1/data-files"
 FLOWS = "/api/workflow/v1/models"
 PDP = "/api/query/v1/data-control/{id}"
+EXEC = "/api/executor/v1/applications"
+EXEC2 = "/api/executor/v2/applications"
 E = Endpoint
 # The whole emulated surface; "doc" names the section of 001 (or the README) it follows.
 # Static paths come before the {id} paths they could be taken for.
@@ -146,6 +149,12 @@ ENDPOINTS: list[Endpoint] = [
     E("DELETE", f"{PDP}/filter-groups/{{policyId}}", pdp.delete_policy,       W, "README clients"),
     E("GET",    PDP,                                pdp.get_control,          R, "README clients"),
     E("PUT",    PDP,                                pdp.set_control,          W, "README clients"),
+    # Remote DomoStats (domostats_jobs): 000, and the create / one-job read of public clients
+    E("GET",    f"{EXEC}/",                         executor.list_applications, R, "000"),
+    E("GET",    f"{EXEC2}/{{app}}/jobs",            executor.list_jobs,       R, "000"),
+    E("POST",   f"{EXEC}/{{app}}/jobs",             executor.create_job,      W, "README clients"),
+    E("GET",    f"{EXEC}/{{app}}/jobs/{{jobId}}",   executor.get_job,         R, "README clients"),
+    E("PUT",    f"{EXEC}/{{app}}/jobs/{{jobId}}",   executor.update_job,      W, "000"),
 ]
 # fmt: on
 

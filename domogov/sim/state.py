@@ -67,6 +67,7 @@ from domogov.sim.entities import (
     StateFileError,
     User,
 )
+from domogov.sim.entities.executor import ExecutorApplication
 from domogov.sim.entities.pdp import PdpDataset
 from domogov.sim.entities.sharing import DataFile, Workflow
 from domogov.sim.integrity import integrity_problems
@@ -79,6 +80,7 @@ TOP_KEYS = (
     "certifications", "alerts", "pages", "report_schedules",
     "files", "workflows",  # content permissions (page_shares are on pages and cards)
     "pdp",  # personalized data permissions, by dataset (domogov/sim/entities/pdp.py)
+    "executor",  # executor applications and jobs: Remote DomoStats (entities/executor.py)
     "audit",
 )  # fmt: skip
 
@@ -118,6 +120,7 @@ class SimState:
     files: dict[int, DataFile] = field(default_factory=dict)
     workflows: dict[str, Workflow] = field(default_factory=dict)
     pdp: dict[str, PdpDataset] = field(default_factory=dict)  # by dataset id
+    executor: dict[str, ExecutorApplication] = field(default_factory=dict)  # by application id
     audit: list[dict[str, Any]] = field(default_factory=list)
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
     acting_as: int | None = None  # runtime only: set through POST /_sim/act-as
@@ -313,6 +316,8 @@ class SimState:
             _add(state.workflows, flow, where, key=flow.id)
         for where, item in each("pdp"):
             PdpDataset.from_doc(item, where).add_to(state, where)
+        for where, item in each("executor"):
+            _add(state.executor, ExecutorApplication.from_doc(item, where), where)
         audit = doc.get("audit") or []
         if not isinstance(audit, list) or not all(isinstance(e, dict) for e in audit):
             raise StateFileError("audit: expected a list of mappings")

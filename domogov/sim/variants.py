@@ -111,6 +111,16 @@ _TABLE = (
     Variant("pdp_enabled_absent",
             "GET /api/query/v1/data-control/{datasetId} has no enabled field.",
             "README More governance surfaces: PDP on/off (public clients only)"),
+    # --- Remote DomoStats (domostats_jobs; create and one-job read by public clients) ---
+    Variant("domostats_create_id_only",
+            "POST /api/executor/v1/applications/{app}/jobs answers only {jobId}, not the job.",
+            "README More governance surfaces: DomoStats job create (public clients only)"),
+    Variant("domostats_create_empty",
+            "POST /api/executor/v1/applications/{app}/jobs answers 200 with no body.",
+            "README More governance surfaces: DomoStats job create (public clients only)"),
+    Variant("domostats_job_no_triggers",
+            "Executor job reads (the v2 list and the one-job read) carry no triggers.",
+            "000 Update the Job: triggers [] in the body; no read shows them"),
     Variant("rate_limit_per_minute",
             "A server-side limit of N requests per fixed one-minute window (default 600); over "
             "it, 429 with Retry-After = seconds to the window's end.",
