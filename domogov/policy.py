@@ -16,6 +16,7 @@ from domogov.core.render import policy_entry_lines, policy_markdown_section
 from domogov.errors import ConfigError, ConfigIssue, Location, PlanError
 from domogov.resources.certification import CertificationSpec
 from domogov.resources.dataset_share import DatasetShareSpec
+from domogov.resources.file_permission import FilePermissionSpec
 from domogov.resources.group import GroupSpec
 from domogov.spec.types import suggest
 
@@ -26,8 +27,14 @@ from domogov.core.changes import Plan
 FORBID = PolicyRule.FORBID_SHARE_LEVELS.value
 CERTIFIED = PolicyRule.REQUIRE_CERTIFIED_FOR_SHARE_TO_GROUPS.value
 MAX_SIZE = PolicyRule.MAX_GROUP_SIZE.value
+PUBLIC_FILES = PolicyRule.FORBID_PUBLIC_FILES.value
 #: The kind of object each rule is judged on; a waiver's object must be of that kind.
-RULE_KIND = {FORBID: "dataset_share", CERTIFIED: "dataset_share", MAX_SIZE: "group"}
+RULE_KIND = {
+    FORBID: "dataset_share",
+    CERTIFIED: "dataset_share",
+    MAX_SIZE: "group",
+    PUBLIC_FILES: "file_permission",
+}
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,40 @@ def check_config_policies(config: Config, today: date | None = None) -> list[Pol
         count = len(group.members.items)
         message = f"group '{group.name}' {what} {count} members; max_group_size is {limit}"
         found.append(PolicyViolation(MAX_SIZE, group.address, message, loc, None, "", path))
+    found += _declared_public_files(config)
     return _waive(config, found, today)
+
+
+# forbid_public_files: a file anyone in the instance may open is one no grant list governs.
+def _declared_public_files(config: Config) -> list[PolicyViolation]:
+    """file_permissions entries that declare ``public: true``."""
+    if not config.project.policies.forbid_public_files:
+        return []
+    found = []
+    files = [f for f in config.section("file_permissions") if isinstance(f, FilePermissionSpec)]
+    for spec in (f for f in files if f.present and f.public is True):
+        loc, path = config.locate(spec, "public")
+        message = f"{_file(spec.file, spec.name)} is declared public; public files are forbidden"
+        found.append(PolicyViolation(PUBLIC_FILES, spec.address, message, loc, None, "", path))
+    return found
+
+
+def _planned_public_file(config: Config, change: Any, spec: Any) -> list[PolicyViolation]:
+    """A file_permission change that makes a file public (one already public it leaves be:
+    the plan is judged on what it changes, as the share rules are)."""
+    after, before = change.after or {}, change.before or {}
+    if not config.project.policies.forbid_public_files or after.get("public") is not True:
+        return []
+    if before.get("public") is True:
+        return []
+    loc, path = config.locate(spec, "public") if spec else (None, "")
+    file = _file(change.key.get("file") or after.get("file"), after.get("name"))
+    message = f"this plan makes {file} public; public files are forbidden"
+    return [PolicyViolation(PUBLIC_FILES, change.address, message, loc, None, "", path)]
+
+
+def _file(ident: Any, name: str | None) -> str:
+    return f"file '{name}' ({ident})" if name else f"file {ident}"
 
 
 def _judge_grant(
@@ -240,6 +280,8 @@ def check_plan_policies(
                     found += _judge_grant(
                         config, change.address, label, principal, level, state, at, planned=True
                     )
+        elif change.kind == "file_permission":
+            found += _planned_public_file(config, change, spec)
         elif change.kind == "certification" and after.get("certified") is False:
             found += _uncertified(config, plan, change, specs)
         elif change.kind == "group" and limit is not None:
@@ -381,6 +423,8 @@ def _could_break(config: Config, rule: str, spec: Any) -> bool:
 
     False only when the manifests fully declare what the rule judges: a waiver of it is stale.
     """
+    if isinstance(spec, FilePermissionSpec):
+        return False  # only a declared public: true makes a file public, and that is judged
     # An omitted collection is unmanaged: the plan never adds to it, so it breaks nothing.
     if isinstance(spec, GroupSpec):
         return spec.members is not None and spec.members.additive  # adds to live members

@@ -143,6 +143,7 @@ class PolicyRule(StrEnum):
     FORBID_SHARE_LEVELS = "forbid_share_levels"
     REQUIRE_CERTIFIED_FOR_SHARE_TO_GROUPS = "require_certified_for_share_to_groups"
     MAX_GROUP_SIZE = "max_group_size"
+    FORBID_PUBLIC_FILES = "forbid_public_files"
 
 
 def _choice(enum: type[StrEnum], what: str) -> Any:
@@ -214,6 +215,11 @@ class PolicySettings(BaseModel):
     max_group_size: PositiveInt | None = Field(
         None, description="Most members a group may have. Omitted: no limit."
     )
+    forbid_public_files: StrictBool = Field(
+        False,
+        description="No file may be public: a file_permissions entry may not declare "
+        "public: true, and a plan may not make a file public.",
+    )
 
     @field_validator("forbid_share_levels", mode="before")
     @classmethod
@@ -226,6 +232,8 @@ class PolicySettings(BaseModel):
             return bool(self.forbid_share_levels)
         if rule == PolicyRule.REQUIRE_CERTIFIED_FOR_SHARE_TO_GROUPS:
             return self.require_certified_for_share_to_groups
+        if rule == PolicyRule.FORBID_PUBLIC_FILES:
+            return self.forbid_public_files
         return self.max_group_size is not None
 
 
@@ -236,11 +244,12 @@ class Waiver(BaseModel):
 
     rule: Annotated[PolicyRule, _choice(PolicyRule, "policy rule")] = Field(
         description="The rule waived: forbid_share_levels, "
-        "require_certified_for_share_to_groups or max_group_size."
+        "require_certified_for_share_to_groups, max_group_size or forbid_public_files."
     )
     object: Name = Field(
         description="Address of the object it applies to (group.<name> for max_group_size, "
-        "dataset_share.<id> for the share rules); globs allowed. Must match a declared object."
+        "dataset_share.<id> for the share rules, file_permission.<id> for "
+        "forbid_public_files); globs allowed. Must match a declared object."
     )
     reason: Name = Field(description="Why the exception is accepted, and by whom; shown in plans.")
     expires: Annotated[

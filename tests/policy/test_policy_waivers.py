@@ -46,7 +46,8 @@ def test_unknown_rule_is_a_schema_error_with_a_suggestion(tmp_path: Path) -> Non
     lines = _errors(tmp_path, _project("rule: max_group_sise, object: group.All Sales"))
     assert lines == [
         "cfg/domogov.yaml:3:13: waivers[0].rule: unknown policy rule 'max_group_sise'; valid: "
-        "forbid_share_levels, require_certified_for_share_to_groups, max_group_size; "
+        "forbid_share_levels, require_certified_for_share_to_groups, max_group_size, "
+        "forbid_public_files; "
         "did you mean 'max_group_size'?"
     ]
 
