@@ -53,7 +53,7 @@ def plan_pr(ws: Workspace, run_id: str = PLAN_RUN) -> dict[str, StepResult]:
 def test_plan_workflow_posts_then_updates_one_comment(ws: Workspace) -> None:
     steps = plan_pr(ws)
     assert steps["Install domogov"].code is None  # pip install: not run here
-    assert steps["Validate"].code == 0 and "OK: 21 objects in 8 files" in steps["Validate"].stdout
+    assert steps["Validate"].code == 0 and "OK: 26 objects in 10 files" in steps["Validate"].stdout
     assert steps["Plan"].code == 0 and steps["Plan"].outputs == {"exit_code": "0"}
     assert steps["Post or update the plan comment"].code == 0, steps[
         "Post or update the plan comment"
@@ -62,7 +62,7 @@ def test_plan_workflow_posts_then_updates_one_comment(ws: Workspace) -> None:
     [comment] = ws.state["comments"]
     plan_md = (ws.root / "plan.md").read_text(encoding="utf-8")
     assert comment["pr"] == PR and comment["body"].startswith(MARKER + "\n" + plan_md)
-    assert "Plan: 2 to add, 17 to change, 3 to destroy." in comment["body"]
+    assert "Plan: 4 to add, 20 to change, 3 to destroy." in comment["body"]
     assert HEAD in comment["body"] and "actions/runs/7001" in comment["body"]
     artifact = ws.root / ".stub" / "artifacts" / PLAN_RUN / "domogov-plan"
     assert json.loads((artifact / "plan.json").read_text())["format_version"] == "1"
@@ -114,7 +114,7 @@ def test_apply_workflow_applies_the_reviewed_plan(ws: Workspace) -> None:
         in steps["Download the reviewed plan"].stdout
     )
     assert steps["Apply"].code == 0, steps["Apply"].output
-    assert "Apply: 22 done, 0 failed, 0 skipped." in steps["Apply"].stdout
+    assert "Apply: 27 done, 0 failed, 0 skipped." in steps["Apply"].stdout
     download = next(c for c in ws.calls() if c[1:3] == ["run", "download"])
     assert download[3] == PLAN_RUN and "domogov-plan" in download
     listing = next(c for c in ws.calls() if c[1:3] == ["run", "list"])

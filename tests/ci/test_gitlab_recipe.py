@@ -69,10 +69,10 @@ def test_the_recipe_has_the_three_jobs_with_their_triggers() -> None:
 def test_plan_job_adds_then_updates_one_note(ws: Workspace) -> None:
     result = plan_mr(ws)
     assert result.code == 0, result.output
-    assert "OK: 21 objects in 8 files" in result.stdout
+    assert "OK: 26 objects in 10 files" in result.stdout
     [note] = ws.state["notes"]
     assert note["mr"] == MR and note["body"].startswith(MARKER + "\n")
-    assert "Plan: 2 to add, 17 to change, 3 to destroy." in note["body"]
+    assert "Plan: 4 to add, 20 to change, 3 to destroy." in note["body"]
     assert plan_mr(ws).code == 0
     assert len(ws.state["notes"]) == 1
     methods = [c[c.index("--request") + 1] for c in ws.calls() if c[0] == "curl"]
@@ -111,7 +111,7 @@ def test_apply_job_applies_the_merge_requests_plan(ws: Workspace) -> None:
     result = apply_merge(ws)
     assert result.code == 0, result.output
     assert f"Applying the plan of !{MR} (job {PLAN_JOB})" in result.stdout
-    assert "Apply: 22 done, 0 failed, 0 skipped." in result.stdout
+    assert "Apply: 27 done, 0 failed, 0 skipped." in result.stdout
     urls = [next(a for a in c if a.startswith("http")) for c in ws.calls() if c[0] == "curl"]
     assert urls[-1].endswith(f"/projects/7/jobs/{PLAN_JOB}/artifacts/plan.json")
 

@@ -46,7 +46,7 @@ def repo(tmp_path: Path) -> Path:
 
 def test_validate_hook_passes_then_fails_on_a_broken_manifest(repo: Path) -> None:
     ok = run_hook("domogov-validate", repo)
-    assert ok.returncode == 0 and ok.stdout.strip() == "OK: 21 objects in 8 files"
+    assert ok.returncode == 0 and ok.stdout.strip() == "OK: 26 objects in 10 files"
     groups = repo / "governance" / "groups.yaml"
     groups.write_text(groups.read_text().replace("members:", "membrs:", 1))
     bad = run_hook("domogov-validate", repo)

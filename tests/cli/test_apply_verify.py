@@ -30,7 +30,7 @@ def test_apply_json_reports_outcomes_and_the_verify_reads(workdir: Path) -> None
     code, out = invoke("apply", "config", "--sandbox", "--auto-approve", "--json")
     assert code == 0, out
     doc = json.loads(out)
-    assert doc["summary"] == {"done": 22, "failed": 0, "skipped": 0}
+    assert doc["summary"] == {"done": 27, "failed": 0, "skipped": 0}
     assert doc["verify"]["not_effective"] == []
     # The re-read: the directory (token user, users, grouplist, roles) plus the kinds' reads.
     assert doc["verify"]["reads"] >= 4
@@ -45,7 +45,7 @@ def test_no_verify_makes_no_reads_after_apply(workdir: Path) -> None:
 def test_apply_text_says_verified(workdir: Path) -> None:
     code, out = invoke("apply", "config", "--sandbox", "--auto-approve")
     assert code == 0, out
-    assert "Apply: 22 done, 0 failed, 0 skipped. Verified." in out
+    assert "Apply: 27 done, 0 failed, 0 skipped. Verified." in out
 
 
 def test_apply_json_without_auto_approve_is_refused(workdir: Path) -> None:

@@ -16,6 +16,7 @@ KINDS = (
     "group", "role", "dataset_share", "certification", "alert", "report_schedule",
     "page_share", "file_permission", "workflow_permission",
     "domostats_job",
+    "user", "pdp_policy",
 )  # fmt: skip
 
 
@@ -41,10 +42,10 @@ def test_quick_start_plan_touches_every_kind_then_apply_converges(workdir: Path)
     assert code == 0, out
     for kind in KINDS:
         assert f"{kind}." in out, f"the sandbox plan shows no {kind} change"
-    assert "Plan: 3 to add, 18 to change, 3 to destroy." in out
+    assert "Plan: 4 to add, 20 to change, 3 to destroy." in out
     assert (workdir / ".domogov" / "sandbox.json").exists()
     code, out = invoke("apply", "config", "--sandbox", "--auto-approve")
     assert code == 0, out
-    assert "Apply: 24 done, 0 failed, 0 skipped." in out
+    assert "Apply: 27 done, 0 failed, 0 skipped." in out
     code, out = invoke("plan", "config", "--sandbox", "--detailed-exitcode")
     assert code == 0 and "No changes." in out

@@ -74,7 +74,7 @@ def _copy(tmp_path: Path, source: Path = EXAMPLES) -> Path:
 def test_examples_are_canonical() -> None:
     result = run("fmt", str(EXAMPLES), "--check")
     assert result.exit_code == 0, result.output
-    assert "0 file(s) would reformat, 7 already formatted." in result.output
+    assert "0 file(s) would reformat, 10 already formatted." in result.output
 
 
 def test_canonical_form() -> None:
@@ -89,7 +89,7 @@ def test_check_lists_files_and_writes_nothing(tmp_path: Path) -> None:
     result = run("fmt", str(config), "--check")
     assert result.exit_code == 1
     assert f"would reformat {config / 'web.yaml'}" in result.output
-    assert "1 file(s) would reformat, 7 already formatted." in result.output
+    assert "1 file(s) would reformat, 10 already formatted." in result.output
     assert (config / "web.yaml").read_text() == MESSY
 
 
