@@ -18,6 +18,7 @@ from domogov.resources.certification import CertificationSpec
 from domogov.resources.dataset_share import DatasetShareSpec
 from domogov.resources.file_permission import FilePermissionSpec
 from domogov.resources.group import GroupSpec
+from domogov.resources.pdp_policy import PdpSpec
 from domogov.spec.types import suggest
 
 if TYPE_CHECKING:
@@ -28,12 +29,14 @@ FORBID = PolicyRule.FORBID_SHARE_LEVELS.value
 CERTIFIED = PolicyRule.REQUIRE_CERTIFIED_FOR_SHARE_TO_GROUPS.value
 MAX_SIZE = PolicyRule.MAX_GROUP_SIZE.value
 PUBLIC_FILES = PolicyRule.FORBID_PUBLIC_FILES.value
+PDP_OFF = PolicyRule.FORBID_PDP_DISABLED_ON_CERTIFIED.value
 #: The kind of object each rule is judged on; a waiver's object must be of that kind.
 RULE_KIND = {
     FORBID: "dataset_share",
     CERTIFIED: "dataset_share",
     MAX_SIZE: "group",
     PUBLIC_FILES: "file_permission",
+    PDP_OFF: "pdp_policy",
 }
 
 
@@ -113,6 +116,7 @@ def check_config_policies(config: Config, today: date | None = None) -> list[Pol
         message = f"group '{group.name}' {what} {count} members; max_group_size is {limit}"
         found.append(PolicyViolation(MAX_SIZE, group.address, message, loc, None, "", path))
     found += _declared_public_files(config)
+    found += _declared_pdp_off(config)
     return _waive(config, found, today)
 
 
@@ -142,6 +146,54 @@ def _planned_public_file(config: Config, change: Any, spec: Any) -> list[PolicyV
     file = _file(change.key.get("file") or after.get("file"), after.get("name"))
     message = f"this plan makes {file} public; public files are forbidden"
     return [PolicyViolation(PUBLIC_FILES, change.address, message, loc, None, "", path)]
+
+
+# forbid_pdp_disabled_on_certified (issue 14): with PDP off, everyone who can open a
+# certified dataset sees every row of it, whatever its policies say.
+def _declared_pdp_off(config: Config) -> list[PolicyViolation]:
+    """pdp_policies entries declaring ``enabled: false`` on a dataset the manifests certify."""
+    if not config.project.policies.forbid_pdp_disabled_on_certified:
+        return []
+    declared, found = _declared(config), []
+    specs = [s for s in config.section("pdp_policies") if isinstance(s, PdpSpec)]
+    for spec in (s for s in specs if s.present and s.enabled is False):
+        cert = declared.get(spec.dataset)
+        if cert is None or not _certifies(cert):
+            continue  # not declared certified: a plan judges what it turns off
+        loc, path = config.locate(spec, "enabled")
+        message = (
+            f"{_dataset(spec.dataset, spec.name)} is certified ({config.where(cert)}) but "
+            "declares PDP off (enabled: false); certified datasets keep PDP on"
+        )
+        found.append(PolicyViolation(PDP_OFF, spec.address, message, loc, None, "", path))
+    return found
+
+
+def _planned_pdp_off(
+    config: Config, change: Any, spec: Any, certified: dict[str, bool]
+) -> list[PolicyViolation]:
+    """A pdp_policy change turning PDP off on a dataset certified after the plan, or whose
+    certification is not managed (its state unknown, as for the share rule)."""
+    after, before = change.after or {}, change.before or {}
+    if not config.project.policies.forbid_pdp_disabled_on_certified:
+        return []
+    if after.get("enabled") is not False or before.get("enabled") is not True:
+        return []
+    dataset = str(change.key.get("dataset") or after.get("dataset"))
+    state = certified.get(dataset)
+    if state is False:
+        return []
+    label = _dataset(dataset, after.get("name") or getattr(spec, "name", None))
+    if state:
+        message = f"this plan turns PDP off on certified {label}; certified datasets keep PDP on"
+    else:
+        message = (
+            f"this plan turns PDP off on {label}, whose certification is not managed by "
+            "domogov, so its state is unknown; declare it under certifications, or waive "
+            "the rule"
+        )
+    loc, path = config.locate(spec, "enabled") if spec else (None, "")
+    return [PolicyViolation(PDP_OFF, change.address, message, loc, None, "", path)]
 
 
 def _file(ident: Any, name: str | None) -> str:
@@ -282,6 +334,8 @@ def check_plan_policies(
                     )
         elif change.kind == "file_permission":
             found += _planned_public_file(config, change, spec)
+        elif change.kind == "pdp_policy":
+            found += _planned_pdp_off(config, change, spec, certified)
         elif change.kind == "certification" and after.get("certified") is False:
             found += _uncertified(config, plan, change, specs)
         elif change.kind == "group" and limit is not None:
@@ -425,6 +479,11 @@ def _could_break(config: Config, rule: str, spec: Any) -> bool:
     """
     if isinstance(spec, FilePermissionSpec):
         return False  # only a declared public: true makes a file public, and that is judged
+    if isinstance(spec, PdpSpec):
+        # Only a declared enabled: false turns PDP off; the manifests judge it when they
+        # certify the dataset, a plan when they leave its certification unmanaged.
+        cert = _declared(config).get(spec.dataset)
+        return spec.enabled is False and cert is None
     # An omitted collection is unmanaged: the plan never adds to it, so it breaks nothing.
     if isinstance(spec, GroupSpec):
         return spec.members is not None and spec.members.additive  # adds to live members

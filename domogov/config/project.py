@@ -144,6 +144,7 @@ class PolicyRule(StrEnum):
     REQUIRE_CERTIFIED_FOR_SHARE_TO_GROUPS = "require_certified_for_share_to_groups"
     MAX_GROUP_SIZE = "max_group_size"
     FORBID_PUBLIC_FILES = "forbid_public_files"
+    FORBID_PDP_DISABLED_ON_CERTIFIED = "forbid_pdp_disabled_on_certified"
 
 
 def _choice(enum: type[StrEnum], what: str) -> Any:
@@ -220,6 +221,14 @@ class PolicySettings(BaseModel):
         description="No file may be public: a file_permissions entry may not declare "
         "public: true, and a plan may not make a file public.",
     )
+    # personalized data permissions (issue 14)
+    forbid_pdp_disabled_on_certified: StrictBool = Field(
+        False,
+        description="A certified dataset keeps PDP on: a pdp_policies entry may not declare "
+        "enabled: false on a dataset the manifests certify, and a plan may not turn PDP off "
+        "on a dataset that is certified after it (or whose certification domogov does not "
+        "manage, so its state is unknown).",
+    )
 
     @field_validator("forbid_share_levels", mode="before")
     @classmethod
@@ -234,6 +243,8 @@ class PolicySettings(BaseModel):
             return self.require_certified_for_share_to_groups
         if rule == PolicyRule.FORBID_PUBLIC_FILES:
             return self.forbid_public_files
+        if rule == PolicyRule.FORBID_PDP_DISABLED_ON_CERTIFIED:
+            return self.forbid_pdp_disabled_on_certified
         return self.max_group_size is not None
 
 
@@ -244,12 +255,14 @@ class Waiver(BaseModel):
 
     rule: Annotated[PolicyRule, _choice(PolicyRule, "policy rule")] = Field(
         description="The rule waived: forbid_share_levels, "
-        "require_certified_for_share_to_groups, max_group_size or forbid_public_files."
+        "require_certified_for_share_to_groups, max_group_size, forbid_public_files or "
+        "forbid_pdp_disabled_on_certified."
     )
     object: Name = Field(
         description="Address of the object it applies to (group.<name> for max_group_size, "
         "dataset_share.<id> for the share rules, file_permission.<id> for "
-        "forbid_public_files); globs allowed. Must match a declared object."
+        "forbid_public_files, pdp_policy.<dataset id> for forbid_pdp_disabled_on_certified); "
+        "globs allowed. Must match a declared object."
     )
     reason: Name = Field(description="Why the exception is accepted, and by whom; shown in plans.")
     expires: Annotated[

@@ -47,7 +47,7 @@ def test_unknown_rule_is_a_schema_error_with_a_suggestion(tmp_path: Path) -> Non
     assert lines == [
         "cfg/domogov.yaml:3:13: waivers[0].rule: unknown policy rule 'max_group_sise'; valid: "
         "forbid_share_levels, require_certified_for_share_to_groups, max_group_size, "
-        "forbid_public_files; "
+        "forbid_public_files, forbid_pdp_disabled_on_certified; "
         "did you mean 'max_group_size'?"
     ]
 
