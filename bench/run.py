@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import scenario as scn
 from harness import CliRun, CliRunner, RateLimitProxy, Simulator
 
-from domogov.sim.state import dump_document
+from domogov.sim.statefile import dump_document
 
 BENCH_DIR = Path(__file__).resolve().parent
 PARALLELISM = 8  # the CLI's default --parallelism

@@ -18,6 +18,7 @@ from domogov import __version__, runner
 from domogov.command import (
     EXIT_CHANGES,
     Output,
+    approve,
     connection_of,
     connection_options,
     err,
@@ -300,21 +301,6 @@ def apply(source: str, auto_approve: bool, no_verify: bool, as_json: bool, **kw:
     return runner.run(_apply_dir(config, kw, out, auto_approve))
 
 
-def _approve(out: Output) -> None:
-    if not sys.stdin.isatty():
-        raise UsageError(
-            "apply needs approval: no terminal to ask on; pass --auto-approve "
-            "(or apply a reviewed plan file)"
-        )
-    answer = click.prompt(
-        "Do you want to perform these actions? Only 'yes' will be accepted",
-        default="",
-        show_default=False,
-    )
-    if answer.strip() != "yes":
-        raise UsageError("apply cancelled: the answer was not 'yes'; nothing was changed")
-
-
 async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve: bool) -> int:
     from domogov.core.render import plan_lines
     from domogov.reconcile import PlanOptions, enforce_policy, make_plan
@@ -335,7 +321,7 @@ async def _apply_dir(config: Any, kw: dict[str, Any], out: Output, auto_approve:
         if not result.changes:
             return _empty_report(out) if kw["as_json"] else 0
         if not auto_approve:
-            _approve(out)
+            approve(out)
         return await _run_apply(result, ctx, conn, out, kw)
 
 

@@ -14,7 +14,7 @@ import click
 
 from domogov import runner
 from domogov.connect import Connection
-from domogov.errors import ConfigError, DomogovError
+from domogov.errors import ConfigError, DomogovError, UsageError
 
 EXIT_CHANGES = 2
 
@@ -191,3 +191,19 @@ def connection_of(kw: dict[str, Any]) -> Connection:
         parallelism=int(kw.get("parallelism") or 8),
         rate_limit=kw.get("rate_limit"),
     )
+
+
+def approve(out: Output) -> None:
+    """Ask for `yes` on the terminal before apply; refuse without a terminal."""
+    if not sys.stdin.isatty():
+        raise UsageError(
+            "apply needs approval: no terminal to ask on; pass --auto-approve "
+            "(or apply a reviewed plan file)"
+        )
+    answer = click.prompt(
+        "Do you want to perform these actions? Only 'yes' will be accepted",
+        default="",
+        show_default=False,
+    )
+    if answer.strip() != "yes":
+        raise UsageError("apply cancelled: the answer was not 'yes'; nothing was changed")

@@ -109,7 +109,7 @@ async def open_client(
         if not state_file.exists():
             SANDBOX_DIR.mkdir(parents=True, exist_ok=True)
             state = load_state_file(sample_state_path())
-            from domogov.sim.state import save_state_file
+            from domogov.sim.statefile import save_state_file
 
             # A new instance has a history: one activity-log entry, dated now (a fixed date in
             # the sample would age out of every window drift and doctor read).

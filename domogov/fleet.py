@@ -438,9 +438,9 @@ def apply_command(
             out.lines([line for m in items for line in _plan_only(m)])
         if auto_approve or not any(m.plan is not None and m.plan.changes for m in ready):
             return
-        from domogov.cli import _approve
+        from domogov.command import approve
 
-        _approve(out)
+        approve(out)
 
     runner.run(apply_fleet(items, kw, approve, saved))
     overall = worst([m.exit_code for m in items])

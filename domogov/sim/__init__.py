@@ -17,7 +17,8 @@ the simulator received, and its effect, is in ``write_log(app)`` / ``GET /_sim/w
 from domogov.sim.app import create_app
 from domogov.sim.faults import FaultConfig
 from domogov.sim.generate import generate_state
-from domogov.sim.state import SimError, SimState, load_state_file, save_state_file
+from domogov.sim.state import SimError, SimState
+from domogov.sim.statefile import load_state_file, save_state_file
 from domogov.sim.transport import SimTransport
 from domogov.sim.variants import VARIANTS, Variants, set_variants
 from domogov.sim.writelog import WriteLog, write_log

@@ -12,13 +12,8 @@ from domogov.sim.entities import StateFileError
 from domogov.sim.faults import KINDS, FaultConfig
 from domogov.sim.generate import generate_state
 from domogov.sim.server import is_loopback, uvicorn_server
-from domogov.sim.state import (
-    DEFAULT_TOKEN,
-    demo_state,
-    dump_document,
-    load_state_file,
-    save_state_file,
-)
+from domogov.sim.state import DEFAULT_TOKEN, demo_state
+from domogov.sim.statefile import dump_document, load_state_file, save_state_file
 from domogov.sim.variants import DEFAULT_RATE_LIMIT, VARIANTS, check_names
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from domogov.sim.faults import FaultInjector, Stats
-from domogov.sim.state import SimState, save_state_file
+from domogov.sim.state import SimState
+from domogov.sim.statefile import save_state_file
 from domogov.sim.variants import Variants
 from domogov.sim.writelog import WriteLog
 

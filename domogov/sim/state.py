@@ -42,14 +42,11 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from importlib import resources
-from pathlib import Path
 from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
@@ -371,7 +368,8 @@ def demo_state(clock: Callable[[], float] = time.time) -> SimState:
     return SimState.from_document(demo_document(), clock)
 
 
-def _yaml() -> YAML:
+def state_yaml() -> YAML:
+    """The YAML reader/writer of state files."""
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = None  # leaf lists and mappings inline, the rest as blocks
     yaml.width = 120
@@ -383,43 +381,6 @@ def _yaml() -> YAML:
 def parse_state_text(text: str, *, json_format: bool) -> Any:
     """Parse a state document from JSON or YAML text."""
     try:
-        return json.loads(text) if json_format else _yaml().load(text)
+        return json.loads(text) if json_format else state_yaml().load(text)
     except Exception as exc:
         raise StateFileError(f"cannot parse state document: {exc}") from exc
-
-
-def load_state_file(path: str | Path, clock: Callable[[], float] = time.time) -> SimState:
-    """Load a state file (JSON if the name ends in .json, YAML otherwise)."""
-    path = Path(path)
-    doc = parse_state_text(path.read_text(encoding="utf-8"), json_format=_is_json(path))
-    try:
-        return SimState.from_document(doc, clock)
-    except StateFileError as exc:
-        raise StateFileError(f"{path}: {exc}") from None
-
-
-def dump_document(doc: dict[str, Any], path: str | Path) -> None:
-    """Write a state document atomically (temp file in the same directory, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            if _is_json(path):
-                json.dump(doc, fh, indent=1, ensure_ascii=False)
-                fh.write("\n")
-            else:
-                _yaml().dump(doc, fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def save_state_file(state: SimState, path: str | Path) -> None:
-    """Save the state in the state-file format."""
-    dump_document(state.to_document(), path)
-
-
-def _is_json(path: Path) -> bool:
-    return path.suffix.lower() == ".json"

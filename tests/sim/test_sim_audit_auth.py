@@ -26,6 +26,30 @@ SCHEDULE = {
     "schedule": {"frequency": "DAILY", "hourOfDay": 1, "minOfHour": 0, "timezone": "UTC"},
 }
 # One successful call of every write endpoint, keyed by its route template.
+JOBS = "/api/executor/v1/applications/50e7230f-d2f2-42e2-a208-d94c8ae9f64c/jobs"
+JOB_ID = "526906bb-e7e0-4f70-9ca0-3bb4fdf99c82"
+EXECUTOR = "com.domo.executor.subscriberstats.SubscriberStatsExecutor"
+JOB: dict[str, Any] = {
+    "jobName": "subsidiary.domo.com",
+    "executionTimeout": 720,
+    "executionPayload": {
+        "remoteInstance": "subsidiary.domo.com",
+        "policies": {"SAML": "081d8320-c6df-4d0b-8802-97875989236d"},
+        "metricsDatasetId": "2644b5d0-344b-4bc0-b379-d3854923a29c",
+    },
+    "accounts": [479],
+    "triggers": [
+        {
+            "type": "SCHEDULE",
+            "frequency": "DAILY",
+            "days": [],
+            "hour": 2,
+            "minute": 0,
+            "timezone": "UTC",
+        }
+    ],
+}
+
 WRITES: list[tuple[str, str, str, Any]] = [
     ("PATCH", "/api/identity/v1/users/{id}", "/api/identity/v1/users/1002", {"title": "X"}),
     ("POST", "/api/identity/v1/users", "/api/identity/v1/users",
@@ -95,6 +119,12 @@ WRITES: list[tuple[str, str, str, Any]] = [
     ("DELETE", "/api/query/v1/data-control/{id}/filter-groups/{policyId}",
      f"{PDP}/filter-groups/12", None),
     ("PUT", "/api/query/v1/data-control/{id}", PDP, {"enabled": True, "external": False}),
+    # Remote DomoStats jobs (domostats_jobs)
+    ("POST", "/api/executor/v1/applications/{app}/jobs", f"{JOBS}",
+     {**JOB, "jobName": "other.domo.com", "executionClass": EXECUTOR,
+      "executionPayload": {**JOB["executionPayload"], "remoteInstance": "other.domo.com"}}),
+    ("PUT", "/api/executor/v1/applications/{app}/jobs/{jobId}", f"{JOBS}/{JOB_ID}",
+     {**JOB, "executionTimeout": 60}),
 ]  # fmt: skip
 
 

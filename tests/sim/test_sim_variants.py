@@ -10,7 +10,8 @@ import httpx
 import pytest
 from simhelpers import LEDGER, NOW, SALES_PIPELINE, TOKEN_HEADER, Clock, assert_error, call
 
-from domogov.sim import VARIANTS, SimState, SimTransport, create_app, set_variants
+from domogov.connect import sample_state_path
+from domogov.sim import VARIANTS, SimState, SimTransport, create_app, load_state_file, set_variants
 from domogov.sim.generate import generate_state
 from domogov.sim.state import demo_state
 
@@ -124,6 +125,48 @@ async def _workflow_replace(c: httpx.AsyncClient) -> Any:
     return await call(c, "GET", path)
 
 
+# Remote DomoStats jobs (issue 16): the sandbox sample has a DomoStats application
+DOMOSTATS = "/api/executor/v1/applications/50e7230f-d2f2-42e2-a208-d94c8ae9f64c/jobs"
+DOMOSTATS_V2 = DOMOSTATS.replace("/v1/", "/v2/")
+NEW_JOB = {
+    "jobName": "other.domo.com",
+    "executionClass": "com.domo.executor.subscriberstats.SubscriberStatsExecutor",
+    "executionTimeout": 720,
+    "executionPayload": {
+        "remoteInstance": "other.domo.com",
+        "policies": {"SAML": "081d8320-c6df-4d0b-8802-97875989236d"},
+        "metricsDatasetId": "2644b5d0-344b-4bc0-b379-d3854923a29c",
+    },
+    "accounts": [479],
+    "triggers": [
+        {
+            "type": "SCHEDULE",
+            "frequency": "DAILY",
+            "days": [],
+            "hour": 2,
+            "minute": 0,
+            "timezone": "UTC",
+        }
+    ],
+}
+
+
+def sandbox() -> SimState:
+    state = load_state_file(sample_state_path(), Clock())
+    state.token = demo_state(Clock()).token  # the token these tests send
+    return state
+
+
+async def _job_create_answer(c: httpx.AsyncClient) -> Any:
+    answer = await call(c, "POST", DOMOSTATS, NEW_JOB)
+    return None if answer is None else sorted(answer)
+
+
+async def _job_keys(c: httpx.AsyncClient) -> Any:
+    listed = await call(c, "GET", f"{DOMOSTATS_V2}?offset=0&limit=50")
+    return [sorted(job) for job in listed["jobs"]]
+
+
 # personalized data permissions (issue 14)
 PDP = f"/api/query/v1/data-control/{LEDGER}"
 
@@ -164,6 +207,9 @@ PROBES: dict[str, tuple[Probe, Callable[[], SimState]]] = {
     "content_accesslist_users_only": (_page_access_keys, demo),
     "content_card_share_ignored": (_card_share, demo),
     "workflow_permissions_merge": (_workflow_replace, demo),
+    "domostats_create_id_only": (_job_create_answer, sandbox),
+    "domostats_create_empty": (_job_create_answer, sandbox),
+    "domostats_job_no_triggers": (_job_keys, sandbox),
     "pdp_associations_unless_asked": (_pdp_list_keys, demo),
     "pdp_open_unflagged": (_pdp_open_flags, demo),
     "pdp_enabled_absent": (_pdp_control_keys, demo),

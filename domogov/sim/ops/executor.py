@@ -58,6 +58,8 @@ def create_job(state: SimState, app_id: str, body: Any) -> dict[str, Any]:
     stored.setdefault("jobName", _remote(body))
     app.jobs[job_id] = stored
     note(created=job_id)
+    name = str(stored["jobName"])
+    state.record("CREATED", "JOB", job_id, name, f"created job {name}", "Created job")
     return stored
 
 
@@ -76,4 +78,6 @@ def replace_job(state: SimState, app_id: str, job_id: str, body: Any) -> dict[st
     app.jobs[job_id] = new
     changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     note(updated=[{"jobId": job_id, "changes": changed}])
+    name = str(new.get("jobName") or job_id)
+    state.record("UPDATED", "JOB", job_id, name, f"updated job {name}", "Updated job")
     return new
