@@ -16,6 +16,8 @@ ACCESS = ("CO_OWNER", "CAN_EDIT", "CAN_SHARE", "CAN_VIEW")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 TIMEZONES = ("America/New_York", "America/Denver", "Europe/London", "UTC", "Asia/Tokyo")
 BASE_MS = 1_650_000_000_000
+FILE_GRANTS = ("READ", "READ_WRITE", "READ_WRITE_DELETE_SHARE_ADMIN")
+FLOW_PERMISSIONS = ("READ", "EXECUTE", "WRITE", "SHARE", "EXPORT")
 
 
 def _roles(rng: random.Random, count: int, catalog: list[str]) -> list[dict[str, Any]]:
@@ -64,11 +66,20 @@ def generate_state(
     cards: int | None = None,
     members_per_group: int = 40,
     grants_per_dataset: int = 5,
+    pages: int | None = None,
+    files: int = 0,
+    workflows: int = 0,
+    shares_per_object: int = 3,
     seed: int = 0,
 ) -> dict[str, Any]:
     """A state document (the state-file format) whose every reference exists; same seed, same
     document. Users are ``user00042@example.com``, groups ``grp-0042 <word>``; the first user
-    is an Admin and the token's user."""
+    is an Admin and the token's user.
+
+    Pages (``schedules // 2`` unless given) and cards have an owner and up to
+    ``shares_per_object`` users and groups they are shared with; files and workflows hold
+    about as many grants. Content permissions draw from their own random stream, so adding
+    them left every other object of a seed as it was."""
     rng = random.Random(seed)
     demo = demo_document()
     catalog = [a["authority"] for a in demo["authorities"]]
@@ -161,9 +172,10 @@ def generate_state(
                 "subscriptions": subs,
             }
         )
+    page_count = max(1, schedules // 2) if pages is None else max(1, pages)
     page_docs = [
         {"id": 300_001 + i, "title": f"page-{i + 1:04d} {rng.choice(WORDS)}"}
-        for i in range(max(1, schedules // 2))
+        for i in range(page_count)
     ]
     schedule_docs = []
     for n in range(1, schedules + 1):
@@ -199,6 +211,15 @@ def generate_state(
                 },
             }
         )
+    content = _content(
+        random.Random(f"content-{seed}"),
+        user_ids,
+        group_ids,
+        page_docs + card_docs,
+        files,
+        workflows,
+        shares_per_object,
+    )
     return {
         "token": demo["token"],
         "me": 1001,
@@ -212,5 +233,57 @@ def generate_state(
         "alerts": alert_docs,
         "pages": page_docs,
         "report_schedules": schedule_docs,
+        **content,
         "audit": [],
     }
+
+
+def _content(
+    rng: random.Random,
+    user_ids: list[int],
+    group_ids: list[int],
+    shared: list[dict[str, Any]],
+    files: int,
+    workflows: int,
+    k: int,
+) -> dict[str, Any]:
+    """Owners and shares of ``shared`` (pages and cards, in place); files and workflows."""
+    for obj in shared:
+        owner = rng.choice(user_ids)
+        grants = _principals(rng, user_ids, group_ids, rng.randint(0, k), exclude=owner)
+        obj["owner"] = owner
+        obj["sharedUsers"] = [i for t, i in grants if t == "USER"]
+        obj["sharedGroups"] = [i for t, i in grants if t == "GROUP"]
+    file_docs = []
+    for n in range(1, files + 1):
+        owner = rng.choice(user_ids)
+        # The owner holds the admin grant, as Domo shows for an uploaded file.
+        entries = [{"entityType": "USER", "entityId": owner, "grant": FILE_GRANTS[-1]}]
+        for t, i in _principals(rng, user_ids, group_ids, rng.randint(0, k), exclude=owner):
+            entries.append({"entityType": t, "entityId": i, "grant": rng.choice(FILE_GRANTS)})
+        file_docs.append(
+            {
+                "id": 40_000 + n,
+                "name": f"file-{n:05d} {rng.choice(WORDS)}.pdf",
+                "owner": owner,
+                "public": rng.random() < 0.1,
+                "created": BASE_MS + n * 1000,
+                "entries": [{**e, "pass": "NONE"} for e in entries],
+            }
+        )
+    flow_docs = []
+    for n in range(1, workflows + 1):
+        owner = rng.choice(user_ids)
+        perms = [{"type": "USER", "id": owner, "permissions": ["ADMIN", "EXECUTE", "READ"]}]
+        for t, i in _principals(rng, user_ids, group_ids, rng.randint(0, k), exclude=owner):
+            chosen = rng.sample(FLOW_PERMISSIONS, rng.randint(1, 3))
+            perms.append({"type": t, "id": i, "permissions": sorted(chosen)})
+        flow_docs.append(
+            {
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "name": f"flow-{n:04d} {rng.choice(WORDS)}",
+                "owner": owner,
+                "permissions": perms,
+            }
+        )
+    return {"files": file_docs, "workflows": flow_docs}
