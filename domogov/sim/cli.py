@@ -167,6 +167,9 @@ def serve(
 @click.option("--cards", type=click.IntRange(min=0), default=None, help="Default: --datasets.")
 @click.option("--members-per-group", type=click.IntRange(min=1), default=40, show_default=True)
 @click.option("--grants-per-dataset", type=click.IntRange(min=0), default=5, show_default=True)
+@click.option("--pages", type=click.IntRange(min=1), default=None, help="Default: --schedules / 2.")
+@click.option("--files", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workflows", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--out",

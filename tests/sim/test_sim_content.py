@@ -3,12 +3,16 @@ file permissions (read, replace), workflow models and their permissions (read, w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
+from click.testing import CliRunner
 from simhelpers import assert_error, call
 from starlette.applications import Starlette
 
-from domogov.sim import SimState, set_variants, write_log
+from domogov.sim import SimState, load_state_file, set_variants, write_log
+from domogov.sim.cli import sim as sim_cli
 
 SHARE = "/api/content/v1/share"
 ACCESS = f"{SHARE}/accesslist"
@@ -284,3 +288,25 @@ async def test_every_content_route_needs_the_token(
     body = {} if method in ("POST", "PUT") else None
     assert_error(await call(anon, method, path, body, status=401), 401)
     assert state.to_document() == before
+
+
+# --- generated instances ---------------------------------------------------------------------
+
+
+def test_generate_writes_pages_cards_files_and_workflows(tmp_path: Path) -> None:
+    out = tmp_path / "state.json"
+    args = ["generate", "--users", "30", "--groups", "4", "--datasets", "3", "--cards", "7"]
+    args += ["--pages", "5", "--files", "6", "--workflows", "2", "--out", str(out)]
+    result = CliRunner().invoke(sim_cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    state = load_state_file(out)
+    assert (len(state.pages), len(state.cards), len(state.files), len(state.workflows)) == (
+        5,
+        7,
+        6,
+        2,
+    )
+    for obj in [*state.pages.values(), *state.cards.values()]:
+        assert obj.shares.owner in state.users
+        assert obj.shares.owner not in obj.shares.users  # the owner is never a share
+    assert all(f.entries[0].entity_id == f.owner for f in state.files.values())
