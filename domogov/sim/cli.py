@@ -170,6 +170,10 @@ def serve(
 @click.option("--pages", type=click.IntRange(min=1), default=None, help="Default: --schedules / 2.")
 @click.option("--files", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--workflows", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--pdp-policies", type=click.IntRange(min=0), default=0, show_default=True,
+    help="PDP policies, spread over the datasets (up to three each).",
+)  # fmt: skip
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--out",

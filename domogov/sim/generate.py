@@ -70,6 +70,7 @@ def generate_state(
     files: int = 0,
     workflows: int = 0,
     shares_per_object: int = 3,
+    pdp_policies: int = 0,
     seed: int = 0,
 ) -> dict[str, Any]:
     """A state document (the state-file format) whose every reference exists; same seed, same
@@ -233,6 +234,8 @@ def generate_state(
         "alerts": alert_docs,
         "pages": page_docs,
         "report_schedules": schedule_docs,
+        # PDP (issue 14): its own random stream, so every other object of a seed is unchanged
+        "pdp": _pdp(random.Random(f"pdp-{seed}"), dataset_docs, user_ids, group_ids, pdp_policies),
         **content,
         "audit": [],
     }
@@ -287,3 +290,60 @@ def _content(
             }
         )
     return {"files": file_docs, "workflows": flow_docs}
+
+
+# --- personalized data permissions (issue 14) ------------------------------------------------
+
+PDP_COLUMNS = ("region", "country", "segment", "team", "channel")
+PDP_OPERATORS = ("EQUALS",) * 6 + ("NOT_EQUALS", "CONTAINS")
+
+
+def _pdp(
+    rng: random.Random,
+    datasets: list[dict[str, Any]],
+    user_ids: list[int],
+    group_ids: list[int],
+    count: int,
+) -> list[dict[str, Any]]:
+    """``count`` PDP policies spread over the first datasets (as few per dataset as fit, at
+    most three), each naming a few users and groups and one or two column filters; PDP on for
+    most of those datasets. Every dataset with policies also has Domo's own "All Rows" policy
+    (the token's user in it)."""
+    if count <= 0 or not datasets:
+        return []
+    per = max(1, min(3, -(-count // len(datasets))))
+    out: list[dict[str, Any]] = []
+    next_id = 900_001
+    made = 0
+    for dataset in datasets:
+        if made >= count:
+            break
+        policies: list[dict[str, Any]] = [
+            {"id": next_id, "name": "All Rows", "open": True, "users": [1001]}
+        ]
+        next_id += 1
+        for _ in range(min(per, count - made)):
+            made += 1
+            users = rng.sample(user_ids, min(len(user_ids), rng.randint(0, 4)))
+            groups = rng.sample(group_ids, min(len(group_ids), rng.randint(0, 2)))
+            columns = rng.sample(PDP_COLUMNS, rng.randint(1, 2))
+            policies.append(
+                {
+                    "id": next_id,
+                    "name": f"pdp-{made:04d} {rng.choice(WORDS)}",
+                    "users": sorted(users),
+                    "groups": sorted(groups),
+                    "parameters": [
+                        {
+                            "column": column,
+                            "operator": rng.choice(PDP_OPERATORS),
+                            "values": sorted(set(rng.sample(WORDS, rng.randint(1, 3)))),
+                            "ignoreCase": rng.random() < 0.8,
+                        }
+                        for column in columns
+                    ],
+                }
+            )
+            next_id += 1
+        out.append({"dataset": dataset["id"], "enabled": rng.random() < 0.9, "policies": policies})
+    return out
