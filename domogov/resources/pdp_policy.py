@@ -30,6 +30,7 @@ is a warning.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, TypedDict
 
@@ -131,16 +132,48 @@ class PdpLive(TypedDict):
 
 
 def filter_text(column: str, operator: str, values: list[str], ignore_case: bool) -> str:
-    """``region EQUALS [EMEA]`` (`` ignore_case`` appended): one filter, comparable as text."""
-    shown = ", ".join(values)
-    return f"{column} {operator} [{shown}]" + (" ignore_case" if ignore_case else "")
+    """``region EQUALS [EMEA]`` (`` ignore_case`` appended): one filter, comparable as text.
+
+    Values that could be misread (a comma, a bracket, a leading quote, outer spaces, empty)
+    are written as a JSON list instead, so ``["Smith, John"]`` never equals ``[Smith, John]``
+    (two values) and ``split_filter`` reads every text back exactly."""
+    if any(_ambiguous(v) for v in values):
+        shown = json.dumps(values, ensure_ascii=False)
+    else:
+        shown = "[" + ", ".join(values) + "]"
+    return f"{column} {operator} {shown}" + (" ignore_case" if ignore_case else "")
+
+
+def _ambiguous(value: str) -> bool:
+    return (
+        not value
+        or value != value.strip()
+        or value.startswith('"')
+        or any(c in value for c in ",[]")
+    )
+
+
+def split_filter(text: str) -> tuple[str, str, list[str], bool]:
+    """``filter_text`` read back: (column, operator, values, ignore_case). Columns may hold
+    spaces (``Sales Region``): the operator is found as `` OPERATOR [``."""
+    ignore_case = text.endswith(" ignore_case")
+    body = text.removesuffix(" ignore_case")
+    found = [(body.find(f" {op} ["), op) for op in OPERATORS if f" {op} [" in body]
+    index, operator = min(found)
+    column, shown = body[:index], body[index + len(operator) + 2 :]
+    if shown.startswith('["'):
+        values = [str(v) for v in json.loads(shown)]
+    else:
+        inner = shown[1:-1]
+        values = inner.split(", ") if inner else []
+    return column, operator, values, ignore_case
 
 
 def _readable(text: str) -> str:
     """``region in [EMEA]`` for impact lines."""
-    column, operator, rest = text.split(" ", 2)
-    rest = rest.removesuffix(" ignore_case")
-    return f"{column} in {rest}" if operator == "EQUALS" else f"{column} {operator} {rest}"
+    column, operator, _, _ = split_filter(text)
+    shown = text.removesuffix(" ignore_case")[len(column) + len(operator) + 2 :]
+    return f"{column} in {shown}" if operator == "EQUALS" else f"{column} {operator} {shown}"
 
 
 class PdpKind(KindBase[PdpSpec, PdpLive]):
@@ -506,11 +539,9 @@ def _policy_node(name: str, policy: Mapping[str, list[str]]) -> CommentedMap:
     node = CommentedMap(name=name)
     filters = CommentedSeq()
     for text in policy["filters"]:
-        column, operator, rest = text.split(" ", 2)
-        ignore = rest.endswith(" ignore_case")
-        values = rest.removesuffix(" ignore_case").removeprefix("[").removesuffix("]")
+        column, operator, values, ignore = split_filter(text)
         entry = CommentedMap(column=column, operator=operator)
-        entry["values"] = [v for v in values.split(", ")] if values else []
+        entry["values"] = values
         if not ignore:
             entry["ignore_case"] = False
         filters.append(entry)
