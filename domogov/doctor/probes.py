@@ -490,8 +490,8 @@ async def pdp_list_associations(s: Session) -> Finding:
         lacking = [r for r in rows if "userIds" not in r or "groupIds" not in r]
         if lacking:
             return fails(
-                f"{len(lacking)} of {_plural(len(rows), 'policy row')} have no userIds or "
-                "groupIds unless options ask for load_associations (domogov asks)",
+                f"{len(lacking)} of {len(rows)} policy rows have no userIds or groupIds "
+                "unless options ask for load_associations (domogov asks)",
                 f"GET {path}?options=include_open_policy",
             )
     if not read:
@@ -512,7 +512,7 @@ async def pdp_open_policy_flagged(s: Session) -> Finding:
         unflagged = [r for r in rows if not isinstance(r.get("openPolicy"), bool)]
         if unflagged:
             return fails(
-                f"{len(unflagged)} of {_plural(len(rows), 'policy row')} have no openPolicy flag",
+                f"{len(unflagged)} of {len(rows)} policy rows have no openPolicy flag",
                 f"GET {path}?options={PDP_OPTIONS}",
             )
         if not any(r.get("openPolicy") is True for r in rows):

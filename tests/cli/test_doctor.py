@@ -210,6 +210,9 @@ def test_doctor_names_the_assumption_each_variant_breaks(variant: str) -> None:
         ("alerts_no_subscriptions", "alert list rows have no subscriptions"),
         ("activity_rows_minimal", "1 of 1 rows have no objectId or objectName"),
         ("activity_object_type_400", "objectTypes lists only ACCOUNT, DATAFLOW_TYPE, DATA_SOURCE"),
+        ("pdp_associations_unless_asked", "1 of 1 policy rows have no userIds or groupIds"),
+        ("pdp_open_unflagged", "1 of 1 policy rows have no openPolicy flag"),
+        ("pdp_enabled_absent", "has no enabled"),
     ],
 )
 def test_a_finding_says_what_the_instance_answered(variant: str, seen: str) -> None:
