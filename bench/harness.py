@@ -43,12 +43,24 @@ def _kill_group(proc: subprocess.Popen[bytes], grace: float) -> None:
 class Simulator:
     """``python -m domogov sim serve`` in its own process group on a free loopback port."""
 
-    def __init__(self, state_file: Path, latency_ms: float, log_file: Path) -> None:
+    def __init__(
+        self,
+        state_file: Path | None,
+        latency_ms: float,
+        log_file: Path,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.state_file = state_file
         self.latency_ms = latency_ms
         self.log_file = log_file
+        #: More ``sim serve`` options: ``--rate-limit-per-minute N``, ``--instance A ...``.
+        self.extra_args = list(extra_args or [])
+        self.env = env  # None: this process's environment
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
+        #: Where readiness is asked (a fleet server answers under /NAME/_sim/health).
+        self.health_path = "/_sim/health"
 
     def start(self, timeout: float = 180.0) -> None:
         for _ in range(3):  # the port may be taken between free_port() and the bind
@@ -66,15 +78,16 @@ class Simulator:
                         HOST,
                         "--port",
                         str(port),
-                        "--state",
-                        str(self.state_file),
+                        *(["--state", str(self.state_file)] if self.state_file else []),
                         "--latency-ms",
                         str(self.latency_ms),
+                        *self.extra_args,
                     ],
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
+                    env=self.env,
                 )
             if self._wait_ready(timeout):
                 return
@@ -88,7 +101,7 @@ class Simulator:
             if self.proc.poll() is not None:
                 return False
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/_sim/health", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}{self.health_path}", timeout=2).status_code == 200:
                     return True
             time.sleep(0.2)
         return False

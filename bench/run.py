@@ -22,6 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import extra
 import scenario as scn
 from harness import CliRun, CliRunner, RateLimitProxy, Simulator
 
@@ -277,6 +278,59 @@ def information(phases: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+SERVER_LIMIT_FACTOR = 1.15  # wall <= 1.15 x (requests / limit) (issue 13)
+FLEET_FACTOR = 1.3  # fleet wall <= 1.3 x the slowest single instance's plan (issue 16)
+
+
+def evaluate_extra(phases: dict[str, Any]) -> list[dict[str, Any]]:
+    """The M-scale phases' targets: server-side rate limit (issue 13) and the fleet (16)."""
+    out = []
+    sl = phases.get("server_limited_plan")
+    if sl is not None:
+        bound = sl["requests"] / sl["limit_per_minute"] * 60
+        out.append(
+            target(
+                "M plan at 600 requests/min: completes, < 1% answered 429",
+                sl["exit_code"] == 0 and sl["share_429"] < 0.01,
+                f"exit {sl['exit_code']}, {sl['answered_429']} of {sl['requests']} "
+                f"({100 * sl['share_429']:.2f}%)",
+                "exit 0, < 1%",
+            )
+        )
+        out.append(
+            target(
+                f"M plan at 600 requests/min: wall <= {SERVER_LIMIT_FACTOR:g} x requests / limit",
+                sl["wall_s"] <= SERVER_LIMIT_FACTOR * bound,
+                f"{sl['wall_s']:.1f} s",
+                f"{SERVER_LIMIT_FACTOR * bound:.1f} s",
+                f"{sl['requests']} requests / {sl['limit_per_minute']} a minute = {bound:.1f} s",
+            )
+        )
+    fl = phases.get("fleet_plan")
+    if fl is not None:
+        slowest = fl["slowest_single_s"]
+        out.append(
+            target(
+                f"fleet of 5 at M: wall <= {FLEET_FACTOR:g} x slowest single plan",
+                fl["exit_code"] == 0 and fl["wall_s"] <= FLEET_FACTOR * slowest,
+                f"{fl['wall_s']:.1f} s (exit {fl['exit_code']})",
+                f"{FLEET_FACTOR * slowest:.1f} s",
+                "singles: " + ", ".join(f"{k} {v:.1f} s" for k, v in fl["single_wall_s"].items()),
+            )
+        )
+        out.append(
+            target(
+                "fleet: every instance planned through its own server and token",
+                fl["sections"] == len(fl["instances"])
+                and all(n > 0 for n in fl["requests_by_instance"].values()),
+                ", ".join(f"{k} {v}" for k, v in fl["requests_by_instance"].items()),
+                "requests at each instance",
+                kind="check",
+            )
+        )
+    return out
+
+
 def evaluate(phases: dict[str, Any], minimum: int, expected_changes: int) -> list[dict[str, Any]]:
     plan, p1, apply_ = phases["plan"], phases["plan_p1"], phases["apply"]
     noop, rl = phases["noop_plan"], phases["rate_limited_plan"]
@@ -501,6 +555,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the plan under pyinstrument and write its text report",
     )
     parser.add_argument("--strict", action="store_true", help="exit 2 when a target is not met")
+    parser.add_argument(
+        "--no-extra",
+        action="store_true",
+        help="skip the two M-scale phases (server-side rate limit, fleet of five)",
+    )
     args = parser.parse_args(argv)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
@@ -547,6 +606,15 @@ def _run(args: argparse.Namespace, work: Path, started: float) -> int:
     finally:
         runner.kill_current()
         sim.stop()
+    if not args.no_extra:
+        print("M: plan against a server-side limit of 600 requests a minute", flush=True)
+        phases["server_limited_plan"] = extra.server_limited_plan(
+            env, work / "server-limit", args.latency_ms, args.seed, 1800.0
+        )
+        print("M: a fleet of five instances planned together, and each alone", flush=True)
+        phases["fleet_plan"] = extra.fleet_plan(
+            env, work / "fleet", args.latency_ms, args.seed, 1800.0
+        )
     after = scn.counts(sc, applied=True)
     noop_min = scn.minimum_requests(
         sc.specs, after, grouplist_page=group_page, schedule_page=schedule_page
@@ -581,7 +649,7 @@ def _run(args: argparse.Namespace, work: Path, started: float) -> int:
         },
         "phases": phases,
     }
-    results["targets"] = evaluate(phases, total_min, expected)
+    results["targets"] = evaluate(phases, total_min, expected) + evaluate_extra(phases)
     results["information"] = information(phases)
     # Targets and checks both count; information never does.
     results["all_met"] = all(t["met"] for t in results["targets"])

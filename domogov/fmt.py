@@ -131,6 +131,13 @@ def _reorder(node: Any, models: tuple[type[BaseModel], ...]) -> None:
         return
     model = _pick_model(node, models)
     if model is None:
+        # A free mapping of scalars (a DomoStats job's report -> dataset id, an instance's
+        # vars): its order carries no meaning, so the canonical form sorts it.
+        keys = _own_keys(node)
+        if keys and not any(isinstance(node[k], CommentedMap | CommentedSeq) for k in keys):
+            wanted = sorted(keys, key=str)
+            if wanted != keys:
+                _move_keys(node, keys, wanted)
         return
     fields = list(model.model_fields)
     keys = _own_keys(node)

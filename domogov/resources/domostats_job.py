@@ -39,7 +39,7 @@ from pydantic import Field, field_validator
 from ruamel.yaml.comments import CommentedMap
 
 from domogov.client.shapes import STR, Array, Object, Shape
-from domogov.core.changes import ApiCall, Change
+from domogov.core.changes import ApiCall, Change, fingerprint
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import ensure_absent, make_change, map_limited
@@ -360,7 +360,7 @@ class DomostatsJobKind(KindBase[DomostatsJobSpec, DomostatsJobLive]):
         path = f"{APPS}/{spec.application}/jobs/{before['job_id']}"
         removed = set(before["reports"]) - set(after["reports"])
         view = {p: after[p] for p in ("application", "remote_instance", "job_id", *PARTS)}
-        return make_change(
+        change = make_change(
             kind=self.name,
             address=address,
             key=key,
@@ -370,6 +370,11 @@ class DomostatsJobKind(KindBase[DomostatsJobSpec, DomostatsJobLive]):
             destructive=len(removed),
             notes=[f"stops collecting {', '.join(sorted(removed))}"] if removed else [],
         )
+        if change is not None:
+            # A saved plan's stale check re-reads the whole live record (raw job included):
+            # fingerprint that, not the shown subset, or every saved plan would be stale.
+            change.fingerprint = fingerprint(before)
+        return change
 
     def _create(
         self,

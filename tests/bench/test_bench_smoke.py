@@ -93,6 +93,15 @@ def test_bench_scale_s(tmp_path: Path) -> None:
     assert phases["apply"]["exit_code"] == 0
     assert phases["noop_plan"]["no_changes"], phases["noop_plan"]["remaining"]
     assert phases["rate_limited_plan"]["exit_code"] == 0
+    # The M-scale phases: a plan that a 600-a-minute server limit slows but does not break,
+    # and five instances planned together, each through its own server path and token.
+    limited = phases["server_limited_plan"]
+    assert limited["exit_code"] == 0 and limited["requests"] > limited["limit_per_minute"]
+    assert limited["answered_429"] < 0.01 * limited["requests"]
+    fleet = phases["fleet_plan"]
+    assert fleet["exit_code"] == 0 and fleet["sections"] == 5
+    assert all(n > 0 for n in fleet["requests_by_instance"].values())
+    assert any(name.startswith("fleet of 5 at M") for name in kinds)
     assert "targets" in proc.stdout and ("met" in proc.stdout)
     assert "information (printed for the reader; not a target):" in proc.stdout
     assert "  info     plan speed-up over --parallelism 1: " in proc.stdout

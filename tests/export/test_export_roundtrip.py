@@ -36,6 +36,7 @@ async def test_every_kind_round_trips(env: Env) -> None:
         "certifications.yaml",
         "alerts.yaml",
         "report_schedules.yaml",
+        "domostats_jobs.yaml",
     ]
     assert result.warnings == []
     again = await plan(env, out)
@@ -138,7 +139,7 @@ async def test_export_is_canonical_for_fmt(env: Env) -> None:
     await export(env, datasets=ALL_DATASETS, include_builtin=True)
     result = format_dir(env.dir.parent / "out", check=True)
     assert result.changed == []
-    assert result.checked == 12
+    assert result.checked == 13
 
 
 async def test_round_trip_after_changes_made_by_apply(env: Env) -> None:
