@@ -21,9 +21,7 @@ from domogov.spec.types import AccessLevel
 # NEL and the Unicode line/paragraph separators are line breaks to ruamel's reader (YAML 1.1
 # rules) but not to YAML 1.2: its emitter writes them raw, so a dump-then-load round trip folds
 # them into a space. That is the test's own dump at fault, not the loader; leave them out.
-DESCRIPTIONS = st.text(
-    alphabet=st.characters(blacklist_characters="\x85\u2028\u2029"), max_size=20
-)
+DESCRIPTIONS = st.text(alphabet=st.characters(blacklist_characters="\x85\u2028\u2029"), max_size=20)
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
