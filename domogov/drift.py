@@ -191,8 +191,17 @@ def attribute(plan: Plan, activity: list[dict[str, Any]]) -> list[DriftEntry]:
             )
         unique = {id(r): r for r in candidates}
         ordered = sorted(unique.values(), key=lambda r: -int(r.get("time") or 0))
+        # Rows of the object's type that name no object at all (the documented form): a row
+        # mentioning the detail's principal is the best evidence left. It may be about another
+        # object of the same type; the entry says who and when, as the log has it.
+        anonymous = sorted(
+            (r for t in {t for t, _ in keys} for r in by_type.get(t, [])),
+            key=lambda r: -int(r.get("time") or 0),
+        )
         for detail, term in describe(change):
             best = _best(ordered, term, kind.own_activity)
+            if best is None and term:
+                best = next((r for r in anonymous if term.lower() in _comment(r)), None)
             entries.append(_entry(change.address, detail, best))
     return entries
 

@@ -7,6 +7,7 @@ import datetime as dt
 from e2ekit import SALES, Env
 
 from domogov.drift import attribute, parse_since, read_activity
+from domogov.sim import set_variants
 
 CONFIG = f"""
 groups:
@@ -59,3 +60,43 @@ async def test_drift_without_activity_says_so(env: Env) -> None:
     plan = await env.plan()
     [entry] = attribute(plan, [])
     assert entry.text.endswith("(no activity-log entry in the window)")
+
+
+async def _drift_by_hand(env: Env, variants: list[str]) -> tuple[list[str], list[str]]:
+    """Heidi changes a group and a share by hand on an instance answering as ``variants``;
+    the drift texts, and the warnings reading the activity log gave."""
+    env.write("all.yaml", CONFIG)
+    set_variants(env.app, variants)
+    await env.control("POST", "/_sim/act-as", {"userId": 1008})
+    async with env.client() as client:
+        await client.put("/api/content/v2/groups/501/user/1004")
+        await client.post(
+            f"/api/data/v3/datasources/{SALES}/share",
+            json={"permissions": [{"id": "1005", "type": "USER", "accessLevel": "CAN_EDIT"}]},
+        )
+    plan = await env.plan()
+    end = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
+    warnings: list[str] = []
+    async with env.client() as client:
+        activity = await read_activity(client, end - parse_since("1d"), end, warnings)
+    return [e.text for e in attribute(plan, activity)], warnings
+
+
+async def test_variant_activity_rows_minimal_still_attributed(env: Env) -> None:
+    """Documented rows carry no objectId/objectName: rows of the object's type that mention
+    the change are matched instead (issue 13 finding 9)."""
+    texts, warnings = await _drift_by_hand(env, ["activity_rows_minimal"])
+    assert warnings == []
+    assert len(texts) == 2
+    assert "member dave@example.com added outside domogov by Heidi Ops at " in texts[0]
+    assert "grant user:erin@example.com CAN_EDIT added outside domogov by Heidi Ops" in texts[1]
+
+
+async def test_variant_activity_object_type_400_reads_again_without_the_filter(
+    env: Env,
+) -> None:
+    """A 400 to the objectType filter does not end drift: the log is read again unfiltered."""
+    texts, warnings = await _drift_by_hand(env, ["activity_object_type_400"])
+    assert len(warnings) == 1 and "objectType filter was refused (400)" in warnings[0]
+    assert len(texts) == 2
+    assert all(" by Heidi Ops at " in t for t in texts), texts
