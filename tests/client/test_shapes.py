@@ -40,6 +40,7 @@ def _checks(shape: Shape, value: Any) -> bool:
     return True
 
 
+@pytest.mark.slow  # 120 examples for each of ~30 endpoints
 @pytest.mark.parametrize("endpoint", sorted(READS), ids=lambda e: f"{e[0]} {e[1]}")
 @settings(max_examples=120, deadline=None)
 @given(value=JSON)

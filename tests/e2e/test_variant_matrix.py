@@ -170,6 +170,7 @@ async def test_variant_on_the_examples(variant: str) -> None:
     assert outcome in ("converged", "refused", "not effective")
 
 
+@pytest.mark.slow  # the examples run in the fast loop; this one in CI
 @pytest.mark.parametrize("variant", NAMES)
 async def test_variant_on_a_generated_instance(
     variant: str, generated: tuple[Path, dict[str, Any]]

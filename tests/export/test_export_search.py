@@ -46,6 +46,7 @@ def _big_env(tmp_path: Path) -> tuple[Env, dict[str, Any]]:
     return Env(tmp_path, SimState.from_document(doc)), doc
 
 
+@pytest.mark.slow
 async def test_more_than_10000_datasets_are_found_in_partitions(tmp_path: Path) -> None:
     env, doc = _big_env(tmp_path)
     async with env.client() as client:
