@@ -38,9 +38,13 @@ def test_plan_all_instances_shows_sections_and_var_differences(workdir: Path) ->
     assert '"Analysts with access to US finance data"' in us
     assert '"Analysts with access to EMEA finance data"' in emea
     assert "gov-Works Council" in emea and "gov-Works Council" not in us  # the overlay's own
-    assert "Plan: 1 to add, 1 to change, 0 to destroy." in us
-    assert "Plan: 2 to add, 1 to change, 0 to destroy." in emea
-    assert "acme-emea    2       1        0  changes" in out
+    assert "Plan: 1 to add, 2 to change, 0 to destroy." in us
+    assert "Plan: 2 to add, 2 to change, 0 to destroy." in emea
+    assert "acme-emea    2       2        0  changes" in out
+    # The DomoStats job changes on both; when it runs is each instance's ${var.stats_at}.
+    job = "~ domostats_job.50e7230f-d2f2-42e2-a208-d94c8ae9f64c/subsidiary.domo.com"
+    assert job in us and job in emea
+    assert '~ schedule.at: "02:00" -> "04:00"' in emea and "schedule.at" not in us
     # Each instance has its own sandbox.
     assert (workdir / ".domogov" / "sandbox-acme.json").is_file()
     assert (workdir / ".domogov" / "sandbox-acme-emea.json").is_file()
@@ -89,7 +93,7 @@ def test_saved_fleet_plan_applies_each_instance_with_its_own_staleness_check(
     assert code == 1, out  # the worst: acme's stale refusal
     assert "acme         -       -        -  error (exit 1)" in out
     assert "the saved plan is stale" in out
-    assert "acme-emea    2       1        0  applied (exit 0)" in out
+    assert "acme-emea    2       2        0  applied (exit 0)" in out
     code, out = invoke("plan", "fleet", "--sandbox", "--all-instances", "--detailed-exitcode")
     assert code == 0, out
 
@@ -97,14 +101,14 @@ def test_saved_fleet_plan_applies_each_instance_with_its_own_staleness_check(
 def test_markdown_and_json_views(workdir: Path) -> None:
     code, out = invoke("plan", "fleet", "--sandbox", "--all-instances", "--markdown")
     assert code == 0, out
-    assert "| `acme-emea` | 2 | 1 | 0 | changes |" in out
+    assert "| `acme-emea` | 2 | 2 | 0 | changes |" in out
     assert "<details><summary>acme: changes</summary>" in out
     assert "<details><summary>acme-emea: changes</summary>" in out
     assert len(out) < MARKDOWN_LIMIT
     code, out = invoke("plan", "fleet", "--sandbox", "--all-instances", "--json")
     doc = json.loads(out)
     assert [m["instance"] for m in doc["fleet"]] == ["acme", "acme-emea"]
-    assert doc["fleet"][1]["plan"]["summary"] == {"add": 2, "change": 1, "destroy": 0}
+    assert doc["fleet"][1]["plan"]["summary"] == {"add": 2, "change": 2, "destroy": 0}
 
 
 def test_drift_and_doctor_fleet(workdir: Path) -> None:
