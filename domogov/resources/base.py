@@ -4,12 +4,13 @@ module knows the kind by name."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from domogov.client.shapes import Shape
 from domogov.core.changes import Change
 from domogov.core.kind import LiveT, ResourceKind, SpecT
+from domogov.resources.common import map_limited
 from domogov.resources.context import LiveContext
 
 if TYPE_CHECKING:
@@ -40,6 +41,18 @@ class KindBase(ResourceKind[SpecT, LiveT, LiveContext], Generic[SpecT, LiveT]):
     #: The documented shape of each read this kind relies on: ``(method, path template)`` ->
     #: Shape; the client refuses an answer that does not fit (hostile or changed answers).
     answer_shapes: ClassVar[Mapping[tuple[str, str], Shape]] = {}
+
+    async def read_each(
+        self,
+        ctx: LiveContext,
+        keys: list[dict[str, Any]],
+        read: Callable[[dict[str, Any]], Awaitable[LiveT | None]],
+        address: Callable[[dict[str, Any]], str],
+    ) -> dict[str, LiveT]:
+        """One read per declared object, where Domo has no bulk read, a few at a time; the
+        objects found, by address (``read`` answers None for one that does not exist)."""
+        results = await map_limited(read, keys, ctx.parallelism)
+        return {address(k): r for k, r in zip(keys, results, strict=True) if r is not None}
 
     async def export(self, ctx: LiveContext, session: ExportSession) -> None:
         """Write every live object of this kind as manifest entries (``domogov export``)."""

@@ -37,7 +37,7 @@ from domogov.client.shapes import STR, Object, Shape
 from domogov.core.changes import Action, ApiCall, Change
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
-from domogov.resources.common import make_change, map_limited
+from domogov.resources.common import make_change
 from domogov.resources.context import LiveContext
 from domogov.resources.export_api import ExportSession, add_comment, valid
 from domogov.spec.base import Spec, exactly_one
@@ -168,8 +168,9 @@ class CertificationKind(KindBase[CertificationSpec, CertificationLive]):
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, CertificationLive]:
-        results = await map_limited(lambda k: self._read(ctx, k), keys, ctx.parallelism)
-        return {_entity(k)[2]: r for k, r in zip(keys, results, strict=True) if r is not None}
+        return await self.read_each(
+            ctx, keys, lambda k: self._read(ctx, k), lambda k: _entity(k)[2]
+        )
 
     # No fetch_prunable: there is no list of certified objects to prune from.
 

@@ -54,7 +54,6 @@ from domogov.resources.common import (
     enum_value,
     items,
     make_change,
-    map_limited,
     mode_of,
 )
 from domogov.resources.context import LiveContext
@@ -235,12 +234,9 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, DatasetShareLive]:
-        results = await map_limited(lambda k: self._read(ctx, k), keys, ctx.parallelism)
-        return {
-            f"dataset_share.{k['dataset']}": r
-            for k, r in zip(keys, results, strict=True)
-            if r is not None
-        }
+        return await self.read_each(
+            ctx, keys, lambda k: self._read(ctx, k), lambda k: f"dataset_share.{k['dataset']}"
+        )
 
     # No fetch_prunable: datasets are never deleted by domogov; undeclared ones are unmanaged.
 

@@ -33,7 +33,7 @@ from domogov.core.address import placeholders_in
 from domogov.core.changes import ApiCall, Change, fingerprint
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
-from domogov.resources.common import items, make_change, map_limited, mode_of
+from domogov.resources.common import items, make_change, mode_of
 from domogov.resources.context import LiveContext
 from domogov.resources.export_api import ExportSession, add_comment, unwritable, valid
 from domogov.resources.export_api import principal as principal_node
@@ -182,12 +182,9 @@ class FilePermissionKind(KindBase[FilePermissionSpec, FilePermissionLive]):
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, FilePermissionLive]:
-        results = await map_limited(lambda k: self._read(ctx, k), keys, ctx.parallelism)
-        return {
-            f"file_permission.{k['file']}": r
-            for k, r in zip(keys, results, strict=True)
-            if r is not None
-        }
+        return await self.read_each(
+            ctx, keys, lambda k: self._read(ctx, k), lambda k: f"file_permission.{k['file']}"
+        )
 
     def plan_one(
         self,

@@ -41,7 +41,7 @@ from domogov.client.shapes import Shape
 from domogov.core.changes import Action, ApiCall, Change, FieldDiff
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
-from domogov.resources.common import items, make_change, map_limited, mode_of
+from domogov.resources.common import items, make_change, mode_of
 from domogov.resources.context import LiveContext
 from domogov.resources.export_api import ExportSession, add_comment, valid
 from domogov.resources.impact import ImpactView
@@ -261,12 +261,9 @@ class PdpKind(KindBase[PdpSpec, PdpLive]):
         }
 
     async def fetch(self, ctx: LiveContext, keys: list[dict[str, Any]]) -> dict[str, PdpLive]:
-        results = await map_limited(lambda k: self._read(ctx, k), keys, ctx.parallelism)
-        return {
-            f"pdp_policy.{k['dataset']}": r
-            for k, r in zip(keys, results, strict=True)
-            if r is not None
-        }
+        return await self.read_each(
+            ctx, keys, lambda k: self._read(ctx, k), lambda k: f"pdp_policy.{k['dataset']}"
+        )
 
     def _wanted(
         self, ctx: LiveContext, spec: PdpSpec, label: str
