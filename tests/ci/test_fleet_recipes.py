@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cikit import RECIPES, load_yaml
 from test_recipe_lint import actionlint, gitlab_schema
 
@@ -53,3 +54,8 @@ def test_the_fleet_lint_can_fail(tmp_path: Path) -> None:
     done = actionlint(bad)
     assert done.returncode == 1
     assert "instanse" in done.stdout
+
+
+# Subprocesses (the CLI, sim serve, actionlint, check-jsonschema): CI runs these; the fast
+# loop (-m "not slow") leaves them out.
+pytestmark = pytest.mark.slow

@@ -69,3 +69,8 @@ def test_fmt_hook(repo: Path) -> None:
     result = run_hook("domogov-fmt", repo)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "groups.yaml" in result.stdout + result.stderr
+
+
+# Subprocesses (the CLI, sim serve, actionlint, check-jsonschema): CI runs these; the fast
+# loop (-m "not slow") leaves them out.
+pytestmark = pytest.mark.slow

@@ -109,3 +109,8 @@ def test_the_gitlab_schema_check_can_fail(tmp_path: Path) -> None:
     done = gitlab_schema(bad)
     assert done.returncode == 1
     assert "broken" in done.stdout + done.stderr
+
+
+# Subprocesses (the CLI, sim serve, actionlint, check-jsonschema): CI runs these; the fast
+# loop (-m "not slow") leaves them out.
+pytestmark = pytest.mark.slow

@@ -170,7 +170,6 @@ async def test_variant_on_the_examples(variant: str) -> None:
     assert outcome in ("converged", "refused", "not effective")
 
 
-@pytest.mark.slow  # the examples run in the fast loop; this one in CI
 @pytest.mark.parametrize("variant", NAMES)
 async def test_variant_on_a_generated_instance(
     variant: str, generated: tuple[Path, dict[str, Any]]
@@ -178,3 +177,8 @@ async def test_variant_on_a_generated_instance(
     root, doc = generated
     outcome = await run_matrix(root, lambda: SimState.from_document(doc), variant)
     assert outcome in ("converged", "refused", "not effective")
+
+
+# Two whole directories under every variant: CI runs the matrix; the fast loop (-m "not slow")
+# keeps the per-kind variant tests (test_variants_*.py).
+pytestmark = pytest.mark.slow

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def _free_port() -> int:
@@ -67,3 +68,8 @@ def test_sim_serves_each_instance_with_its_own_token_and_state(tmp_path: Path) -
         out, _ = proc.communicate(timeout=30)
     assert f"acme-emea: http://127.0.0.1:{port}/acme-emea" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["acme-emea.json", "acme.json"]
+
+
+# Subprocesses (the CLI, sim serve, actionlint, check-jsonschema): CI runs these; the fast
+# loop (-m "not slow") leaves them out.
+pytestmark = pytest.mark.slow

@@ -267,3 +267,7 @@ def test_a_server_echoing_the_token_near_a_cut(
         result = run("plan", str(config), "--base-url", url, "-vv")
     check(result, logs=_records(logs))
     assert result.exit_code == 1, output(result)
+
+
+# Every command at -vv against a live server: CI runs these; the fast loop leaves them out.
+pytestmark = pytest.mark.slow

@@ -64,3 +64,8 @@ def test_sim_serve_never_prints_its_token(tmp_path: Path) -> None:
     assert_no_secret("sim serve output", out, err)
     assert state.exists(), err
     assert_no_secret(str(state), state.read_bytes())
+
+
+# Subprocesses (the CLI, sim serve, actionlint, check-jsonschema): CI runs these; the fast
+# loop (-m "not slow") leaves them out.
+pytestmark = pytest.mark.slow

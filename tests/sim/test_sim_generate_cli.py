@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from simhelpers import TOKEN_HEADER
 
@@ -107,3 +108,8 @@ def test_serve_never_prints_a_custom_token(tmp_path: Path):
         out, err = proc.communicate(timeout=20)
     assert "s3cret-value" not in out + err
     assert "token" in err.lower()
+
+
+# Subprocesses (the CLI, sim serve, actionlint, check-jsonschema): CI runs these; the fast
+# loop (-m "not slow") leaves them out.
+pytestmark = pytest.mark.slow

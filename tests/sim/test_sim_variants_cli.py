@@ -9,6 +9,7 @@ import sys
 import time
 
 import httpx
+import pytest
 from click.testing import CliRunner
 from simhelpers import TOKEN_HEADER
 
@@ -65,3 +66,8 @@ def test_serve_with_variants_and_a_rate_limit():
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
     assert "Variants on: cert_state_null, alerts_no_subscriptions, rate_limit_per_minute" in err
+
+
+# Subprocesses (the CLI, sim serve, actionlint, check-jsonschema): CI runs these; the fast
+# loop (-m "not slow") leaves them out.
+pytestmark = pytest.mark.slow
