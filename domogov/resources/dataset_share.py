@@ -64,7 +64,7 @@ from domogov.resources.export_api import (
     valid,
 )
 from domogov.resources.export_api import principal as principal_node
-from domogov.resources.impact import ImpactView, effective_access
+from domogov.resources.impact import ImpactView, affected, effective_access
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import (
     Access,
@@ -376,16 +376,8 @@ class DatasetShareKind(KindBase[DatasetShareSpec, DatasetShareLive]):
     async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
         """Users gaining or losing access to declared datasets, groups expanded."""
         out: list[dict[str, Any]] = []
-        for address, before in sorted(view.live.items()):
-            change = view.by_address.get(address)
-            after_grants = change.after["grants"] if change and change.after else before["grants"]
-            groups = {
-                g.removeprefix("group:").rsplit(" ", 1)[0]
-                for g in after_grants + before["grants"]
-                if g.startswith("group:")
-            }
-            if change is None and not groups & view.moved_groups:
-                continue  # neither the grants nor the granted groups' members change
+        for address, before, after in affected(view, _granted_groups):
+            after_grants = after["grants"]
             old = effective_access(before["grants"], before.get("owner"), view.members_before)
             new = effective_access(after_grants, before.get("owner"), view.members_after)
             label = before.get("name") or before["dataset"]
@@ -477,6 +469,15 @@ def _export_node(
     else:
         node["grants"] = grants
     return node if valid(DatasetShareSpec, node, what, warnings) else None
+
+
+def _granted_groups(share: Mapping[str, Any]) -> set[str]:
+    # Grants read "group:<name> <LEVEL>".
+    return {
+        g.removeprefix("group:").rsplit(" ", 1)[0]
+        for g in share["grants"]
+        if g.startswith("group:")
+    }
 
 
 KIND = DatasetShareKind()

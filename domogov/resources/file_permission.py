@@ -37,7 +37,7 @@ from domogov.resources.common import items, make_change, mode_of
 from domogov.resources.context import LiveContext
 from domogov.resources.export_api import ExportSession, add_comment, unwritable, valid
 from domogov.resources.export_api import principal as principal_node
-from domogov.resources.impact import ImpactView, effective_access
+from domogov.resources.impact import ImpactView, affected, effective_access
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import Collection, Email, Name, PositiveInt, _enum_checker, managed_input
 
@@ -272,13 +272,7 @@ class FilePermissionKind(KindBase[FilePermissionSpec, FilePermissionLive]):
     async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
         """Users who gain or lose a file, groups expanded (public files: everyone)."""
         out: list[dict[str, Any]] = []
-        for address, before in sorted(view.live.items()):
-            change = view.by_address.get(address)
-            after = change.after if change and change.after else before
-            levels = {g.rsplit(" ", 1)[0] for g in before["grants"] + after["grants"]}
-            groups = {g.removeprefix("group:") for g in levels if g.startswith("group:")}
-            if change is None and not groups & view.moved_groups:
-                continue
+        for address, before, after in affected(view, _granted_groups):
             old = _openers(before, view.members_before)
             new = _openers(after, view.members_after)
             title = before.get("name") or str(before["file"])
@@ -370,6 +364,12 @@ def _export_node(
     else:
         node["grants"] = grants
     return node if valid(FilePermissionSpec, node, what, warnings) else None
+
+
+def _granted_groups(grants: Mapping[str, Any]) -> set[str]:
+    # Grants read "group:<name> <ACCESS>".
+    who = {g.rsplit(" ", 1)[0] for g in grants["grants"]}
+    return {g.removeprefix("group:") for g in who if g.startswith("group:")}
 
 
 KIND = FilePermissionKind()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +64,20 @@ def _group_members(ctx: LiveContext, by_address: dict[str, Change]) -> tuple[Mem
         return frozenset(change.after.get("members", []))
 
     return before, after
+
+
+def affected(
+    view: ImpactView, granted_groups: Callable[[Mapping[str, Any]], set[str]]
+) -> Iterator[tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
+    """``(address, before, after)`` of each live object whose access the plan may change:
+    the object itself changes, or a group it is granted to changes its members or its name
+    (``granted_groups`` names the groups an object grants to)."""
+    for address, before in sorted(view.live.items()):
+        change = view.by_address.get(address)
+        if change is None and not granted_groups(before) & view.moved_groups:
+            continue  # neither the grants nor the granted groups' members change
+        after = change.after if change is not None and change.after else before
+        yield address, before, after
 
 
 def effective_access(grants: list[str], owner: str | None, members: Members) -> Access:

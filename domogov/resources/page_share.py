@@ -44,7 +44,7 @@ from domogov.resources.common import items, make_change, map_limited, mode_of
 from domogov.resources.context import LiveContext
 from domogov.resources.export_api import ExportSession, add_comment, unwritable, valid
 from domogov.resources.export_api import principal as principal_node
-from domogov.resources.impact import ImpactView, effective_access
+from domogov.resources.impact import ImpactView, affected, effective_access
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import Collection, Email, Name, PositiveInt, managed_input
 
@@ -295,13 +295,8 @@ class PageShareKind(KindBase[PageShareSpec, PageShareLive]):
     async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
         """Users who gain or lose a page or card, groups expanded."""
         out: list[dict[str, Any]] = []
-        for address, before in sorted(view.live.items()):
-            change = view.by_address.get(address)
-            old_grants = list(before["grants"])
-            new_grants = change.after["grants"] if change and change.after else old_grants
-            groups = {g.removeprefix("group:") for g in old_grants + new_grants if "group:" in g}
-            if change is None and not groups & view.moved_groups:
-                continue
+        for address, before, after in affected(view, _granted_groups):
+            old_grants, new_grants = list(before["grants"]), list(after["grants"])
             owner = before.get("owner")
             old = effective_access([f"{g} {OPEN}" for g in old_grants], owner, view.members_before)
             new = effective_access([f"{g} {OPEN}" for g in new_grants], owner, view.members_after)
@@ -385,6 +380,11 @@ def _export_node(
     if not share.get("name"):
         add_comment(node, target, "")
     return node if valid(PageShareSpec, node, what, warnings) else None
+
+
+def _granted_groups(share: Mapping[str, Any]) -> set[str]:
+    # Grants read "group:<name>" (a page or card is opened, there is no level).
+    return {g.removeprefix("group:") for g in share["grants"] if g.startswith("group:")}
 
 
 KIND = PageShareKind()

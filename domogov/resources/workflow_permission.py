@@ -39,7 +39,7 @@ from domogov.resources.common import items, make_change, mode_of
 from domogov.resources.context import LiveContext
 from domogov.resources.export_api import ExportSession, add_comment, unwritable, valid
 from domogov.resources.export_api import principal as principal_node
-from domogov.resources.impact import ImpactView, effective_access
+from domogov.resources.impact import ImpactView, affected, effective_access
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import Collection, Email, Name, _enum_checker, check_name, managed_input
 
@@ -257,13 +257,7 @@ class WorkflowPermissionKind(KindBase[WorkflowPermissionSpec, WorkflowPermission
     async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
         """Users who gain or lose a workflow, groups expanded."""
         out: list[dict[str, Any]] = []
-        for address, before in sorted(view.live.items()):
-            change = view.by_address.get(address)
-            after = change.after if change and change.after else before
-            who = {g.rsplit(" ", 1)[0] for g in before["grants"] + after["grants"]}
-            groups = {g.removeprefix("group:") for g in who if g.startswith("group:")}
-            if change is None and not groups & view.moved_groups:
-                continue
+        for address, before, after in affected(view, _granted_groups):
             old = _openers(before["grants"], view.members_before)
             new = _openers(after["grants"], view.members_after)
             title = before.get("name") or before["workflow"]
@@ -356,6 +350,12 @@ def _export_node(
     else:
         node["grants"] = grants
     return node if valid(WorkflowPermissionSpec, node, what, warnings) else None
+
+
+def _granted_groups(grants: Mapping[str, Any]) -> set[str]:
+    # Grants read "group:<name> <ACCESS>".
+    who = {g.rsplit(" ", 1)[0] for g in grants["grants"]}
+    return {g.removeprefix("group:") for g in who if g.startswith("group:")}
 
 
 KIND = WorkflowPermissionKind()
