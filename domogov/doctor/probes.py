@@ -25,7 +25,7 @@ from domogov.resources.domostats_job import JOBS_V2 as EXECUTOR_JOBS
 from domogov.resources.domostats_job import is_domostats
 from domogov.resources.pdp_policy import CONTROL as PDP_CONTROL
 from domogov.resources.pdp_policy import OPTIONS as PDP_OPTIONS
-from domogov.resources.report_schedule import SCHEDULES
+from domogov.resources.report_schedule_read import SCHEDULES
 
 from .session import SAMPLE, Session, window_ms
 

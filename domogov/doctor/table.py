@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from domogov.resources.alert import ALERTS
 from domogov.resources.context import GROUPLIST_PATH, USERS_PATH
 from domogov.resources.dataset_share import DATASOURCES
-from domogov.resources.report_schedule import SCHEDULES
+from domogov.resources.report_schedule_read import SCHEDULES
 
 from . import probes
 from .probes import AUDIT_PATH, Finding

@@ -45,8 +45,8 @@ from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import ensure_absent, make_change, map_limited
 from domogov.resources.context import LiveContext, as_int
 from domogov.resources.export_api import ExportSession, add_comment, valid
-from domogov.resources.report_schedule import Schedule
 from domogov.spec.base import Spec
+from domogov.spec.schedule import Schedule
 from domogov.spec.types import DatasetId, Ensure, EnsureState, PositiveInt, describe, fail, show
 
 APPS = "/api/executor/v1/applications"

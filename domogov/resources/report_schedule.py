@@ -29,24 +29,22 @@ Domo's answers are not taken on trust (SPEC §5, unknown is not empty):
   the managed fields replaced, so what domogov does not manage (and fields it does not know)
   stays; an update is refused while a part of the read is missing, since the body would go
   without it and Domo would drop it.
+
+The reads are in ``report_schedule_read``, the write bodies in ``report_schedule_body``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import copy
 from collections.abc import Mapping
-from typing import Annotated, Any, ClassVar, NotRequired, TypedDict
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, Field, StrictBool, model_validator
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from domogov.client.shapes import BOOL, ID, INT, NAME, STR, Array, Either, Object, Shape
+from domogov.client.shapes import Array, Shape
 from domogov.core.address import placeholders_in
 from domogov.core.changes import ApiCall, Change, Unreadable
-from domogov.core.diff import diff_objects
-from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
 from domogov.resources.common import (
     delete_change,
@@ -68,37 +66,33 @@ from domogov.resources.export_api import (
     valid,
 )
 from domogov.resources.impact import ImpactView, recipient_impact
+from domogov.resources.report_schedule_body import create_body, refuse_update, update_body
+from domogov.resources.report_schedule_read import (
+    HIDDEN,
+    LIST_ENDPOINT,
+    PARTS,
+    REPORT_SCHEDULE,
+    SCHEDULES,
+    ReportScheduleLive,
+    list_is_complete,
+    list_rows,
+    live_record,
+    matching,
+    read_one,
+    same_title,
+)
 from domogov.spec.base import PINNED_DOC, SPEC_CONFIG, Spec, exactly_one
+from domogov.spec.schedule import Schedule
 from domogov.spec.types import (
     Collection,
     Email,
     Ensure,
     EnsureState,
     Frequency,
-    FrequencyName,
     Name,
     PositiveInt,
-    Time,
-    Timezone,
-    Weekday,
-    describe,
-    fail,
     managed_input,
-    show,
 )
-
-SCHEDULES = "/api/content/v1/reportschedules"
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-PAGE = 200
-#: Every owner's schedules. 001 documents only the default, "USER" (the token user's own);
-#: "ALL" is what public clients send. Whether it was honoured is checked on the rows.
-LIST_FILTER = "ALL"
-LIST_ENDPOINT = f"GET {SCHEDULES}?filter={LIST_FILTER}"
-#: The field of an unreadable part that is the whole object: the list may not show it.
-HIDDEN = "(object)"
-#: The live fields a detail read may lack, in the order they are reported.
-PARTS = ("schedule", "enabled", "attachment", "recipients")
-_TIMING = ("frequency", "hourOfDay", "minOfHour", "timezone")
 
 
 def recipient_label(spec: Any) -> str:
@@ -107,29 +101,6 @@ def recipient_label(spec: Any) -> str:
     if getattr(spec, "email", None):
         return f"email:{str(spec.email).lower()}"
     return f"user:{str(spec.user).lower()}"
-
-
-_RECIPIENT = Object(required={"type": NAME, "value": Either((STR, ID))})
-_REPORT_SCHEDULE = Object(
-    required={"id": ID, "title": NAME},
-    optional={
-        "pageId": ID,
-        "viewId": ID,
-        "reportViewId": ID,
-        "schedule": Object(
-            optional={
-                "frequency": STR,
-                "daysToRun": STR,
-                "hourOfDay": INT,
-                "minOfHour": INT,
-                "timezone": STR,
-                "enabled": BOOL,
-                "additionalRecipients": Array(_RECIPIENT),
-            }
-        ),
-        "attachmentInclude": BOOL,
-    },
-)
 
 
 class Recipient(BaseModel):
@@ -150,49 +121,6 @@ class Recipient(BaseModel):
 
 class RecipientCollection(Collection[Recipient]):
     """A list of recipients, or ``{mode, items}``."""
-
-
-class Schedule(BaseModel):
-    """When a report is sent."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    frequency: FrequencyName = Field(description="DAILY, WEEKLY or MONTHLY.")
-    days: tuple[Weekday | PositiveInt, ...] = Field(
-        (),
-        description="WEEKLY: weekday names (MON..SUN). MONTHLY: day numbers 1-31. DAILY: none.",
-    )
-    at: Time = Field(description='Time of day, "HH:MM" on a 24-hour clock (quote it).')
-    timezone: Timezone = Field(description="IANA time zone, like America/New_York.")
-
-    @field_validator("days", mode="before")
-    @classmethod
-    def _days(cls, value: Any, info: Any) -> Any:
-        if value is None:
-            return ()
-        if not isinstance(value, list | tuple):
-            fail(f"expected a list of days, got {describe(value)}")
-        frequency = info.data.get("frequency")
-        if frequency is None:
-            return ()  # the frequency is wrong already; days are checked once it is fixed
-        for i, day in enumerate(value):
-            if frequency is Frequency.WEEKLY and day not in list(Weekday):
-                valid = ", ".join(Weekday)
-                fail(f"unknown weekday {show(day)}; valid: {valid}", index=i)
-            is_int = isinstance(day, int) and not isinstance(day, bool)
-            if frequency is Frequency.MONTHLY and not (is_int and 1 <= day <= 31):
-                fail(f"{show(day)} is not a day of the month (1-31)", index=i)
-        if frequency is Frequency.DAILY and value:
-            fail("DAILY schedules take no days; remove 'days'")
-        # Sorted and without repeats, so that equal schedules compare equal.
-        order = {d: i for i, d in enumerate(Weekday)}
-        return sorted(set(value), key=lambda d: (order.get(d, 99), d if isinstance(d, int) else 0))
-
-    @model_validator(mode="after")
-    def _days_needed(self) -> Schedule:
-        if self.frequency is not Frequency.DAILY and not self.days:
-            fail(f"{self.frequency.value} schedules need at least one day in 'days'")
-        return self
 
 
 class ReportScheduleSpec(Spec):
@@ -223,22 +151,6 @@ class ReportScheduleSpec(Spec):
         return self.title
 
 
-class ReportScheduleLive(TypedDict):
-    """A live schedule as plans compare it: its times, flags and recipients as labels.
-
-    A part the read did not carry (see ``PARTS``) is left out, not guessed: a list row has no
-    recipients, and a detail read may lack some (recorded as unreadable on the context)."""
-
-    id: int | None
-    title: str | None
-    page: int | None
-    view: int | None
-    schedule: NotRequired[dict[str, Any]]
-    enabled: NotRequired[bool]
-    attachment: NotRequired[bool]
-    recipients: NotRequired[list[str]]
-
-
 class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
     """The ``report_schedule`` kind."""
 
@@ -254,117 +166,25 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
     section_doc = "Scheduled reports of pages and their recipients."
     activity_types = ("REPORT_SCHEDULE",)
     answer_shapes: ClassVar[Mapping[tuple[str, str], Shape]] = {
-        ("GET", SCHEDULES): Array(_REPORT_SCHEDULE),
-        ("GET", SCHEDULES + "/{id}"): _REPORT_SCHEDULE,
+        ("GET", SCHEDULES): Array(REPORT_SCHEDULE),
+        ("GET", SCHEDULES + "/{id}"): REPORT_SCHEDULE,
     }
-
-    async def list_rows(self, ctx: LiveContext) -> list[dict[str, Any]]:
-        if "schedule_rows" not in ctx.cache:
-            # One shared task: fetch and fetch_prunable ask for the list at the same time.
-            ctx.cache["schedule_rows"] = asyncio.ensure_future(
-                ctx.client.paginate(
-                    SCHEDULES,
-                    style="skip",
-                    page_size=PAGE,
-                    params=_list_params(),
-                    stop_on="empty",
-                )
-            )
-        rows: list[dict[str, Any]] = await ctx.cache["schedule_rows"]
-        return rows
-
-    def list_is_complete(self, ctx: LiveContext, rows: list[dict[str, Any]]) -> bool:
-        """Whether the list shows every owner's schedules: some row belongs to another user.
-
-        With no such row, ``filter=ALL`` may have been ignored (the default is the token
-        user's own schedules), or everything may be the token user's: no way to tell."""
-        me = ctx.me_id
-        return any(
-            row.get("owner") is False
-            or (as_int(row.get("ownerId")) is not None and as_int(row.get("ownerId")) != me)
-            for row in rows
-        )
-
-    def normalise(
-        self, ctx: LiveContext, raw: dict[str, Any], address: str | None = None
-    ) -> ReportScheduleLive:
-        """The live record of a list row, or (with ``address``) of a detail read, whose missing
-        parts are recorded unreadable. Missing parts are left out either way."""
-        missing = _missing_parts(raw)
-        if address is not None:
-            endpoint = f"GET {SCHEDULES}/{raw.get('id')}"
-            for part, fields in missing.items():
-                ctx.unreadable(address, part, endpoint, "has no " + ", ".join(fields))
-        sched = raw.get("schedule") if isinstance(raw.get("schedule"), dict) else {}
-        assert isinstance(sched, dict)
-        frequency = str(sched.get("frequency") or "").upper()
-        days_raw = [d.strip() for d in str(sched.get("daysToRun") or "").split(",") if d.strip()]
-        # Manifests keep days sorted (weekday order, or numerically); so must live state, or
-        # a schedule Domo stores as "THU,MON" would show a change that never goes away.
-        if frequency == "MONTHLY":
-            days: list[Any] = sorted({int(d) for d in days_raw if d.isdigit()})
-        else:
-            days = sorted(
-                set(days_raw), key=lambda d: (WEEKDAYS.index(d) if d in WEEKDAYS else 9, d)
-            )
-        recipients = set()
-        for r in sched.get("additionalRecipients") or []:
-            rtype = str(r.get("type", "")).upper()
-            if rtype == "EMAIL":
-                recipients.add(f"email:{str(r.get('value', '')).lower()}")
-            elif rtype in ("USER", "GROUP"):
-                recipients.add(ctx.principal_label(rtype, r.get("value")))
-        live: ReportScheduleLive = {
-            "id": as_int(raw.get("id")),
-            "title": raw.get("title"),
-            "page": as_int(raw.get("pageId")),
-            "view": as_int(raw.get("viewId", raw.get("reportViewId"))),
-        }
-        if "schedule" not in missing:
-            live["schedule"] = {
-                "frequency": frequency,
-                "days": days,
-                "at": _clock(sched.get("hourOfDay"), sched.get("minOfHour")),
-                "timezone": sched.get("timezone"),
-            }
-        if "enabled" not in missing:
-            live["enabled"] = bool(sched["enabled"])
-        if "attachment" not in missing:
-            live["attachment"] = bool(raw["attachmentInclude"])
-        if "recipients" not in missing:
-            live["recipients"] = sorted(recipients)
-        return live
-
-    async def _get(self, ctx: LiveContext, address: str, sid: int) -> ReportScheduleLive | None:
-        try:
-            raw = await ctx.client.get(f"{SCHEDULES}/{sid}")
-        except NotFoundError:
-            return None
-        # Kept whole for the PUT (read-modify-write), out of the record the plan compares.
-        ctx.cache.setdefault("schedule_raw", {})[as_int(raw.get("id")) or sid] = raw
-        await ctx.ready()
-        return self.normalise(ctx, raw, address)
-
-    def _match(self, rows: list[dict[str, Any]], key: dict[str, Any]) -> list[dict[str, Any]]:
-        if key.get("id") is not None:
-            return [r for r in rows if as_int(r.get("id")) == int(key["id"])]
-        return [r for r in rows if r.get("title") == key["title"]]
 
     async def fetch(
         self, ctx: LiveContext, keys: list[dict[str, Any]]
     ) -> dict[str, ReportScheduleLive]:
-        rows = await self.list_rows(ctx)
+        rows = await list_rows(ctx)
         await ctx.ready()  # the token user's id, to tell whether the list is complete
-        complete = self.list_is_complete(ctx, rows)
+        complete = list_is_complete(ctx, rows)
         wanted: list[tuple[str, int]] = []
         out: dict[str, ReportScheduleLive] = {}
         for key in keys:
-            found = self._match(rows, key)
+            found = matching(rows, key)
             if key.get("pruned"):
                 # A prune delete was planned from the list row; compare like with like.
                 await ctx.ready()
                 for row in found:
-                    out[f"report_schedule.{key['title']}"] = self.normalise(ctx, row)
+                    out[f"report_schedule.{key['title']}"] = live_record(ctx, row)
                 continue
             if len(found) > 1:
                 ctx.warnings.append(
@@ -388,13 +208,13 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
                     "shows no schedule of another user, so one with this title may exist "
                     "under another owner",
                 )
-        results = await map_limited(lambda pair: self._get(ctx, *pair), wanted, ctx.parallelism)
+        results = await map_limited(lambda pair: read_one(ctx, *pair), wanted, ctx.parallelism)
         out.update({a: r for (a, _), r in zip(wanted, results, strict=True) if r is not None})
         return out
 
     async def fetch_prunable(self, ctx: LiveContext) -> dict[str, ReportScheduleLive]:
         out: dict[str, ReportScheduleLive] = {}
-        rows = await self.list_rows(ctx)
+        rows = await list_rows(ctx)
         await ctx.ready()
         for row in rows:
             title = str(row.get("title"))
@@ -402,7 +222,7 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
                 ctx.project, self.section, title, row.get("id")
             ):
                 # Deleting needs only the id; the list row is enough to show what goes.
-                out[f"report_schedule.{title}"] = self.normalise(ctx, row)
+                out[f"report_schedule.{title}"] = live_record(ctx, row)
         return out
 
     def plan(
@@ -502,14 +322,14 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
         if before is not None and after == before:
             return None
         if before is None:
-            body = self._body(ctx, after)
+            body = create_body(ctx, after)
             call = ApiCall("POST", SCHEDULES, body=body, idempotent=False, produces=address)
         else:
             raw = ctx.cache.get("schedule_raw", {}).get(before["id"])
             if unknown or raw is None:
-                self._refuse_update(ctx, spec, label, address, before, after, unknown)
+                refuse_update(ctx, spec, label, address, before, after, unknown)
                 return None
-            body = self._update_body(ctx, raw, spec, after)
+            body = update_body(ctx, raw, after, manages_recipients=spec.recipients is not None)
             call = ApiCall("PUT", f"{SCHEDULES}/{before['id']}", body=body)
         removed = len(set(prior.get("recipients", [])) - set(after["recipients"]))
         return make_change(
@@ -523,100 +343,11 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
             destructive=removed,
         )
 
-    def _refuse_update(
-        self,
-        ctx: LiveContext,
-        spec: ReportScheduleSpec,
-        label: str,
-        address: str,
-        before: ReportScheduleLive,
-        after: Mapping[str, Any],
-        unknown: list[str],
-    ) -> None:
-        """The plan error for an update that would have to send a partly unknown schedule."""
-        changes = ", ".join(d.field for d in diff_objects(before, after))
-        parts = [ctx.unreadable_parts[(address, p)] for p in unknown]
-        if parts:
-            lacks = " and no ".join(p.reason.removeprefix("has no ") for p in parts)
-            read = f"{parts[0].endpoint} has no {lacks}"
-            lost = " and ".join(unknown)
-        else:  # a live record without its full read: nothing to build the body from
-            read, lost = f"GET {SCHEDULES}/{before['id']} was not read", "the rest of it"
-        ctx.problem(
-            spec,
-            (),
-            label,
-            f"{read}; PUT replaces the whole schedule, so this update ({changes}) would send it "
-            f"without its {lost} and Domo would drop them. domogov will not update this "
-            "schedule from an unknown (SPEC: unknown is not empty): make the change in Domo, "
-            "or check the instance with `domogov doctor`",
-        )
-
-    def _recipients(self, ctx: LiveContext, labels: list[str]) -> list[dict[str, Any]]:
-        recipients = []
-        for principal in labels:
-            ptype, pid = ctx.principal_id(principal)
-            if pid is not None:
-                recipients.append({"type": ptype, "value": str(pid)})
-        return recipients
-
-    def _body(self, ctx: LiveContext, obj: Mapping[str, Any]) -> dict[str, Any]:
-        """A create's body: every field from the manifest."""
-        body: dict[str, Any] = {
-            "title": obj["title"],
-            "pageId": obj["page"],
-            "schedule": {
-                **_timing(obj["schedule"]),
-                "enabled": obj["enabled"],
-                "additionalRecipients": self._recipients(ctx, obj["recipients"]),
-            },
-            "attachmentInclude": obj["attachment"],
-        }
-        if obj.get("view") is not None:
-            body["viewId"] = obj["view"]
-        return body
-
-    def _update_body(
-        self,
-        ctx: LiveContext,
-        raw: Mapping[str, Any],
-        spec: ReportScheduleSpec,
-        obj: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        """An update's body: the schedule as read, whole, with only the managed fields replaced.
-
-        PUT replaces the whole schedule: whatever the body leaves out, Domo drops. Recipients
-        the manifest does not manage go back exactly as read."""
-        body = copy.deepcopy(dict(raw))
-        body["title"] = obj["title"]
-        body["pageId"] = obj["page"]
-        if obj.get("view") is not None:
-            body["viewId"] = obj["view"]
-            if "reportViewId" in body:  # the read's name for it: the two must not disagree
-                body["reportViewId"] = obj["view"]
-        sched = body["schedule"]  # present: an update is refused while it is unreadable
-        sched.update(_timing(obj["schedule"]))
-        sched["enabled"] = obj["enabled"]
-        if spec.recipients is not None:
-            sched["additionalRecipients"] = self._recipients(ctx, obj["recipients"])
-        body["attachmentInclude"] = obj["attachment"]
-        return body
-
-    async def _same_title(self, ctx: LiveContext, title: str) -> list[int]:
-        rows = await ctx.client.paginate(
-            SCHEDULES,
-            style="skip",
-            page_size=PAGE,
-            params={**_list_params(), "title": title},
-            stop_on="empty",
-        )
-        return sorted(as_int(r.get("id")) or 0 for r in rows if r.get("title") == title)
-
     async def settle_created(self, ctx: LiveContext, change: Change, new_id: Any) -> Any:
         """Domo allows two schedules with one title, so two applies running at once could
         each create one. Every apply keeps the lowest id and deletes its own if it is not
         that one: all of them agree, and exactly one schedule survives."""
-        ids = await self._same_title(ctx, change.key["title"])
+        ids = await same_title(ctx, change.key["title"])
         mine = as_int(new_id)
         if not ids or mine is None or ids[0] == mine:
             return new_id
@@ -628,9 +359,9 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
         if not session.wants(self.section):
             return
         session.start("Report schedules", None)
-        rows = await self.list_rows(ctx)  # the kind's paged list, shared with its fetch
+        rows = await list_rows(ctx)  # the kind's paged list, shared with its fetch
         await ctx.ready()
-        if not self.list_is_complete(ctx, rows):
+        if not list_is_complete(ctx, rows):
             session.warnings.append(
                 f"report schedules: {LIST_ENDPOINT} shows no schedule of another user; "
                 "schedules of other owners may be missing from this export"
@@ -676,58 +407,8 @@ class ReportScheduleKind(KindBase[ReportScheduleSpec, ReportScheduleLive]):
         )
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
-        ids = await self._same_title(ctx, change.key["title"])
+        ids = await same_title(ctx, change.key["title"])
         return ids[0] if ids else None
-
-
-def _clock(hour: Any, minute: Any) -> str:
-    return f"{int(hour or 0):02d}:{int(minute or 0):02d}"
-
-
-def _list_params() -> dict[str, Any]:
-    # Domo's paging is only stable with an explicit orderBy; filter defaults to the token
-    # user's own schedules (see LIST_FILTER).
-    return {"orderBy": "title", "isAscending": "true", "filter": LIST_FILTER}
-
-
-def _timing(sched: Mapping[str, Any]) -> dict[str, Any]:
-    """The timing fields of a schedule body, from a live or planned ``schedule``."""
-    hour, minute = (int(x) for x in str(sched["at"]).split(":"))
-    return {
-        "frequency": sched["frequency"],
-        "daysToRun": ",".join(str(d) for d in sched["days"]),
-        "hourOfDay": hour,
-        "minOfHour": minute,
-        "timezone": sched["timezone"],
-    }
-
-
-def _missing_parts(raw: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The parts of a schedule (live fields, see PARTS) its answer lacks, with the answer's
-    fields that are missing. A null counts as missing: null is not an empty list."""
-    missing: dict[str, list[str]] = {}
-    if raw.get("attachmentInclude") is None:
-        missing["attachment"] = ["attachmentInclude"]
-    sched = raw.get("schedule")
-    if not isinstance(sched, dict):
-        return {
-            "schedule": ["schedule"],
-            "enabled": ["schedule"],
-            **missing,
-            "recipients": ["schedule"],
-        }
-    timing = [f"schedule.{k}" for k in _TIMING if sched.get(k) is None]
-    if str(sched.get("frequency") or "").upper() not in ("", "DAILY") and not sched.get(
-        "daysToRun"
-    ):
-        timing.append("schedule.daysToRun")
-    if timing:
-        missing["schedule"] = timing
-    if sched.get("enabled") is None:
-        missing["enabled"] = ["schedule.enabled"]
-    if sched.get("additionalRecipients") is None:
-        missing["recipients"] = ["additionalRecipients"]
-    return missing
 
 
 def _manages(spec: ReportScheduleSpec, part: str) -> bool:

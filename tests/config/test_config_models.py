@@ -10,8 +10,9 @@ from domogov.resources.alert import AlertSpec, Subscriber
 from domogov.resources.certification import CertificationSpec
 from domogov.resources.dataset_share import DatasetShareSpec, Grant
 from domogov.resources.group import GroupSpec
-from domogov.resources.report_schedule import Recipient, ReportScheduleSpec, Schedule
+from domogov.resources.report_schedule import Recipient, ReportScheduleSpec
 from domogov.resources.role import RoleSpec
+from domogov.spec.schedule import Schedule
 from domogov.spec.types import (
     AccessLevel,
     Collection,
