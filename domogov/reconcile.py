@@ -27,6 +27,7 @@ from domogov.policy import check_plan_policies, raise_for_violations, unused_wai
 from domogov.resources import ALL_KINDS, KINDS_BY_NAME, Kind
 from domogov.resources.common import ensure_absent
 from domogov.resources.context import LiveContext
+from domogov.resources.directory import load_directory, load_me
 from domogov.resources.impact import compute_impact
 
 
@@ -57,7 +58,7 @@ def new_context(client: Any, config: Any) -> LiveContext:
 async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Plan, LiveContext]:
     """Read live state for what the manifests name and decide every change."""
     ctx = new_context(client, config)
-    await ctx.load_me()  # fail fast (auth, DNS, TLS) before fanning out
+    await load_me(ctx)  # fail fast (auth, DNS, TLS) before fanning out
 
     async def read(kind: Kind) -> tuple[dict[str, Any], dict[str, Any]]:
         keys = [kind.key_of(s) for s in _specs(config, kind.section)]
@@ -66,7 +67,7 @@ async def make_plan(config: Any, client: Any, options: PlanOptions) -> tuple[Pla
 
     # The directory (users, groups, roles) and every kind's reads start together; kinds
     # wait for the directory only to label what they read.
-    loading = asyncio.ensure_future(ctx.load_directory())
+    loading = asyncio.ensure_future(load_directory(ctx))
     results = await asyncio.gather(*(read(k) for k in ALL_KINDS), return_exceptions=True)
     await loading  # its error, if any, is the one to report
     reads: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -137,14 +138,14 @@ async def stale_changes(plan: Plan, config_project: Any, client: Any) -> list[st
     """Re-read exactly the objects the plan touches; the addresses whose live state moved."""
     ctx = LiveContext(client=client, project=config_project, config=None)
     # Re-read with the same view of renamed groups the plan was made with.
-    await ctx.load_me()
+    await load_me(ctx)
     ctx.holder_roles = {str(c.key.get("name")) for c in plan.changes if c.kind == "role"}
     ctx.pinned_groups = [
         SimpleNamespace(id=c.key["id"], name=c.key["name"])
         for c in plan.changes
         if c.kind == "group" and "id" in c.key and c.action != Action.DELETE
     ]
-    await ctx.load_directory()
+    await load_directory(ctx)
     by_kind: dict[str, list[Change]] = {}
     for change in plan.changes:
         by_kind.setdefault(change.kind, []).append(change)

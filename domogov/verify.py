@@ -20,6 +20,7 @@ from domogov.core.applier import DONE, ApplyReport
 from domogov.core.changes import Action, Change, FieldDiff, Plan
 from domogov.resources import KINDS_BY_NAME
 from domogov.resources.context import LiveContext
+from domogov.resources.directory import load_directory
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ async def verify_apply(plan: Plan, report: ApplyReport, client: Any, project: An
         ]
         # Holders of the roles the plan changed are read from each role's own list.
         ctx.holder_roles = {str(c.key.get("name")) for c in changes if c.kind == "role"}
-        await ctx.load_directory()
+        await load_directory(ctx)
         by_kind: dict[str, list[Change]] = {}
         for change in changes:
             by_kind.setdefault(change.kind, []).append(change)

@@ -18,8 +18,9 @@ from domogov.errors import ApiError, BadRequestError
 from domogov.resources import ALL_KINDS
 from domogov.resources.alert import ALERTS
 from domogov.resources.certification import state_path
-from domogov.resources.context import GROUPLIST_PATH, USERS_PATH, as_int
+from domogov.resources.context import as_int
 from domogov.resources.dataset_share import DATASOURCES
+from domogov.resources.directory import GROUPLIST_PATH, USERS_PATH
 from domogov.resources.domostats_job import APPS as EXECUTOR_APPS
 from domogov.resources.domostats_job import JOBS_V2 as EXECUTOR_JOBS
 from domogov.resources.domostats_job import is_domostats

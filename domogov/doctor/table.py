@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from domogov.resources.alert import ALERTS
-from domogov.resources.context import GROUPLIST_PATH, USERS_PATH
 from domogov.resources.dataset_share import DATASOURCES
+from domogov.resources.directory import GROUPLIST_PATH, USERS_PATH
 from domogov.resources.report_schedule_read import SCHEDULES
 
 from . import probes

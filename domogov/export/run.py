@@ -16,6 +16,7 @@ from domogov.export import discover
 from domogov.export.files import PART_SIZE, Writer, file_name, part_name
 from domogov.resources import ALL_KINDS, KINDS_BY_NAME, KINDS_BY_SECTION
 from domogov.resources.context import LiveContext, as_int
+from domogov.resources.directory import load_directory
 from domogov.spec.types import check_dataset_id
 
 #: Every section, in plan order (the registry's).
@@ -237,7 +238,7 @@ class Session:
 
     async def run(self) -> ExportResult:
         self.progress.start("Reading users, groups and roles", None)
-        await self.ctx.load_directory()
+        await load_directory(self.ctx)
         self.opts.out.mkdir(parents=True, exist_ok=True)
         self.writer.write_schema()
         for kind in ALL_KINDS:

@@ -35,6 +35,7 @@ from domogov.resources.common import (
     merged,
 )
 from domogov.resources.context import UNMANAGEABLE_GROUP_TYPES, LiveContext, email_lookup
+from domogov.resources.directory import grouplist
 from domogov.resources.export_api import (
     ExportSession,
     add_comment,
@@ -318,7 +319,7 @@ class GroupKind(KindBase[GroupSpec, GroupLive]):
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         name = change.key["name"]
-        for row in await ctx.grouplist():
+        for row in await grouplist(ctx):
             if row.get("name") == name and row.get("active") is not False:
                 return row.get("groupId", row.get("id"))
         return None

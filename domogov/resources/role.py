@@ -37,7 +37,8 @@ from domogov.resources.common import (
     merged,
     pinned_key,
 )
-from domogov.resources.context import ROLES_PATH, LiveContext, as_int
+from domogov.resources.context import LiveContext, as_int
+from domogov.resources.directory import ROLES_PATH
 from domogov.resources.export_api import ExportSession, emails, unique_names, unwritable, valid
 from domogov.resources.impact import ImpactView
 from domogov.spec.base import ENSURE_DOC, PINNED_DOC, Spec

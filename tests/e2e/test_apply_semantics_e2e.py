@@ -9,6 +9,7 @@ from domogov.config import load_config
 from domogov.core.changes import Action, Plan
 from domogov.errors import GuardError, StalePlanError
 from domogov.reconcile import apply_plan, check_saved_plan, new_context
+from domogov.resources.directory import load_directory
 
 TWO_KINDS = f"""
 groups:
@@ -67,7 +68,7 @@ async def test_already_existing_group_is_adopted(env: Env) -> None:
         await client.post("/api/content/v2/groups", json={"name": "Web Analysts", "type": "closed"})
     async with env.client() as client:
         ctx = new_context(client, load_config(env.dir))
-        await ctx.load_directory()
+        await load_directory(ctx)
         report = await apply_plan(plan, ctx)
     assert report.exit_code == 0, report.outcomes
     names = [g["name"] for g in env.doc()["groups"] if g.get("active", True)]

@@ -39,7 +39,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp
 
 import domogov.connect
-import domogov.resources.context
+import domogov.resources.directory
 from domogov.client.http import DomoClient
 from domogov.errors import ResponseFormatError
 
@@ -393,9 +393,9 @@ def _endless(path: str, key: str = "id") -> Rules:
 def test_a_grouplist_that_never_ends_stops_at_the_bound(
     config: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """grouplist is paged by LiveContext (8 pages at a time) up to resources' MAX_PAGES:
+    """grouplist is paged by the directory read (8 pages at a time) up to resources' MAX_PAGES:
     1,000 by default (100,000 groups); 24 here, so that the test is quick."""
-    monkeypatch.setattr(domogov.resources.context, "MAX_PAGES", 24)
+    monkeypatch.setattr(domogov.resources.directory, "MAX_PAGES", 24)
     with hostile_sim(_endless(GROUPLIST, "groupId")) as (url, front):
         plan = run("plan", str(config), "--base-url", url)
         _one_line_error(assert_clean_failure(plan), GROUPLIST, "more than 24 pages; giving up")
@@ -430,10 +430,10 @@ def test_what_the_default_page_bounds_cost(
 ) -> None:
     """Measure the default bounds against a never-ending grouplist and schedule list, and
     print what reaching them would take here (the report proposes lower defaults)."""
-    assert domogov.resources.context.MAX_PAGES == 1_000
+    assert domogov.resources.directory.MAX_PAGES == 1_000
     default = inspect.signature(DomoClient).parameters["max_pages"].default
     assert default == 1_000
-    monkeypatch.setattr(domogov.resources.context, "MAX_PAGES", 40)
+    monkeypatch.setattr(domogov.resources.directory, "MAX_PAGES", 40)
     with hostile_sim(_endless(GROUPLIST, "groupId")) as (url, front):
         started = time.monotonic()
         assert_clean_failure(run("plan", str(config), "--base-url", url))

@@ -12,7 +12,8 @@ import pytest
 from test_directory_kit import GROUPLIST, Instance, directory, state_doc
 
 from domogov.errors import ResponseFormatError
-from domogov.resources.context import GROUPLIST_PAGE, LiveContext
+from domogov.resources.context import LiveContext
+from domogov.resources.directory import GROUPLIST_PAGE, grouplist
 from domogov.sim.routes.groups import GROUPLIST_CAP
 
 
@@ -57,5 +58,5 @@ async def test_a_grouplist_ignoring_offset_is_an_error_not_a_loop() -> None:
     async with DomoClient("http://127.0.0.1", "t" * 20, transport=transport) as client:
         ctx = LiveContext(client=client, project=None)
         with pytest.raises(ResponseFormatError, match="ignore offset"):
-            await ctx.grouplist()
+            await grouplist(ctx)
         assert client.stats[f"GET {GROUPLIST}"] == 2

@@ -13,6 +13,7 @@ import httpx
 from domogov.client import DomoClient
 from domogov.config import load_config
 from domogov.resources.context import LiveContext
+from domogov.resources.directory import load_directory, load_me
 from domogov.sim import SimState, SimTransport, create_app, write_log
 from domogov.sim.generate import generate_state
 
@@ -116,6 +117,6 @@ async def directory(instance: Instance, config: Any = None) -> LiveContext:
         if config is not None:
             ctx.declared_roles = {s.name for s in config.roles}
             ctx.declared_groups = {s.name for s in config.groups}
-        await ctx.load_me()
-        await ctx.load_directory()
+        await load_me(ctx)
+        await load_directory(ctx)
     return ctx

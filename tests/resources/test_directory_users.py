@@ -19,6 +19,7 @@ from test_directory_kit import (
 )
 
 from domogov.resources.context import LiveContext
+from domogov.resources.directory import load_directory
 from domogov.sim.routes.users import TRUNCATED_LIST
 
 
@@ -209,6 +210,6 @@ async def test_roles_named_for_a_re_read_get_their_holders_from_their_own_list()
     instance = Instance(state_doc(users=80, groups=0), ["users_list_truncated"])
     async with instance.client() as client:
         ctx = LiveContext(client=client, project=None, holder_roles={"Editor"})
-        await ctx.load_directory()
+        await load_directory(ctx)
     assert sorted(u["email"] for u in ctx.holders(3)) == instance.emails_with_role(3)
     assert instance.count("GET", f"{ROLES}/3/users") == 1
