@@ -26,18 +26,26 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, TypedDict
 
 from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictStr, model_validator
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap
 
 from domogov.client.shapes import BOOL, STR, Array, Object, Shape
-from domogov.core.address import placeholders_in
-from domogov.core.changes import ApiCall, Change, fingerprint
+from domogov.core.changes import ApiCall, Change
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
-from domogov.resources.common import items, make_change, mode_of
 from domogov.resources.context import LiveContext
-from domogov.resources.export_api import ExportSession, add_comment, unwritable, valid
-from domogov.resources.export_api import principal as principal_node
-from domogov.resources.impact import ImpactView, affected, effective_access
+from domogov.resources.export_api import ExportSession, add_comment, valid
+from domogov.resources.grant_list import (
+    export_grants,
+    grant_change,
+    granted_groups,
+    live_grants,
+    opener_changes,
+    replacement,
+    target_grants,
+    unrecognised,
+    wanted_grants,
+)
+from domogov.resources.impact import ImpactView, affected
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import Collection, Email, Name, PositiveInt, _enum_checker, managed_input
 
@@ -164,13 +172,7 @@ class FilePermissionKind(KindBase[FilePermissionSpec, FilePermissionLive]):
                     continue
                 entries.append(dict(entry))
                 grants.append(f"{_label(ctx, entry)} {entry['grant']}")
-            if unknown:
-                ctx.unreadable(
-                    address,
-                    "grants",
-                    f"GET {path}",
-                    f"answers entries domogov does not recognise: {'; '.join(unknown[:3])}",
-                )
+            unrecognised(ctx, address, path, unknown)
         return {
             "file": ident,
             "name": key.get("name"),
@@ -209,59 +211,44 @@ class FilePermissionKind(KindBase[FilePermissionSpec, FilePermissionLive]):
                 refused = True
         if refused:
             return None
-        wanted: dict[str, str] = {}
-        for i, grant in enumerate(items(spec.grants)):
-            who = f"group:{grant.group}" if grant.group else f"user:{str(grant.user).lower()}"
-            ctx.principal_id(who, spec, ("grants", i), f"{label}.grants[{i}]")
-            wanted[who] = str(getattr(grant.access, "value", grant.access))
-        live = {e.rsplit(" ", 1)[0]: e.rsplit(" ", 1)[1] for e in before["grants"]}
-        if spec.grants is None or mode_of(spec.grants) == "additive":
-            target = {**live, **wanted}
-        else:
-            target = dict(wanted)
+        wanted = wanted_grants(
+            ctx, spec, label, lambda grant: str(getattr(grant.access, "value", grant.access))
+        )
+        live = live_grants(before["grants"])
+        target = target_grants(spec.grants, live, wanted)
         public = before["public"] if spec.public is None else spec.public
         after_grants = sorted(f"{p} {g}" for p, g in target.items())
         if after_grants == before["grants"] and public == before["public"]:
             return None
         # The replace-style body: live entries kept as read (pass included), managed ones
         # changed, removed or added.
-        entries: list[dict[str, Any]] = []
-        for entry in before["entries"]:
-            who = _label(ctx, entry)
-            if who in target:
-                entries.append({**entry, "grant": target[who]})
-        for who in sorted(set(target) - set(live)):
-            ptype, pid = ctx.principal_id(who)
-            if pid is not None:
-                entries.append(
-                    {
-                        "entityType": ptype,
-                        "entityId": pid if isinstance(pid, str) else str(pid),
-                        "grant": target[who],
-                        "pass": "NONE",
-                    }
-                )
+        entries = replacement(
+            ctx,
+            before["entries"],
+            live,
+            target,
+            lambda entry: _label(ctx, entry),
+            lambda entry, grant: {**entry, "grant": grant},
+            lambda ptype, pid, _, grant: {
+                "entityType": ptype,
+                "entityId": pid,
+                "grant": grant,
+                "pass": "NONE",
+            },
+        )
         body = {"publicAccess": public, "entries": entries}
         after = {**before, "public": public, "grants": after_grants}
         removed = len(set(live) - set(target)) + (1 if before["public"] and not public else 0)
-        change = make_change(
+        return grant_change(
             kind=self.name,
             address=address,
             key=key,
-            before=_shown(before),
-            after=_shown(after),
-            calls=[ApiCall("PUT", f"{FILES}/{spec.file}/permissions", body=body)],
-            depends_on=placeholders_in(body),
+            before=before,
+            after=after,
+            raw="entries",
+            call=ApiCall("PUT", f"{FILES}/{spec.file}/permissions", body=body),
             destructive=removed,
         )
-        if change is not None:
-            # Keep the raw entries for a saved plan's stale check, out of the diff.
-            change.before = dict(before)
-            change.after = dict(after)
-            # The fingerprint was taken of the shown state; the stale check re-reads the raw
-            # one, so it must fingerprint that (else every saved plan of a file is "stale").
-            change.fingerprint = fingerprint(change.before)
-        return change
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
         return None
@@ -272,24 +259,9 @@ class FilePermissionKind(KindBase[FilePermissionSpec, FilePermissionLive]):
     async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
         """Users who gain or lose a file, groups expanded (public files: everyone)."""
         out: list[dict[str, Any]] = []
-        for address, before, after in affected(view, _granted_groups):
-            old = _openers(before, view.members_before)
-            new = _openers(after, view.members_after)
+        for address, before, after in affected(view, granted_groups):
             title = before.get("name") or str(before["file"])
-            for email in sorted(set(old) ^ set(new)):
-                sign = "+" if email in new else "-"
-                verb = "can open" if sign == "+" else "can no longer open"
-                via = (new.get(email) or old[email])[1]
-                how = "direct grant" if via == "direct" else via
-                out.append(
-                    {
-                        "type": "content_access",
-                        "sign": sign,
-                        "user": email,
-                        "object": address,
-                        "text": f'{sign} {email} {verb} file "{title}" ({how})',
-                    }
-                )
+            out += opener_changes(view, address, before, after, f'file "{title}"')
             if before.get("public") != after.get("public"):
                 sign = "+" if after.get("public") else "-"
                 verb = "every user can open" if sign == "+" else "no longer open to every user:"
@@ -332,15 +304,6 @@ class FilePermissionKind(KindBase[FilePermissionSpec, FilePermissionLive]):
         session.write(self.section, nodes, notes, self.plural)
 
 
-def _shown(live: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in live.items() if k != "entries"}
-
-
-def _openers(live: Mapping[str, Any], members: Any) -> dict[str, tuple[str, str]]:
-    grants = [f"{g.rsplit(' ', 1)[0]} CAN_VIEW" for g in live["grants"]]
-    return effective_access(grants, None, members)
-
-
 def _export_node(
     ctx: LiveContext, perms: FilePermissionLive, warnings: list[str]
 ) -> CommentedMap | None:
@@ -349,27 +312,13 @@ def _export_node(
     add_comment(node, "file", perms.get("name") or "")
     if not ctx.is_unreadable(f"file_permission.{perms['file']}", "public"):
         node["public"] = perms["public"]
-    if ctx.is_unreadable(f"file_permission.{perms['file']}", "grants"):
-        warnings.append(f"{what}: 'grants' not exported (unreadable); it stays unmanaged")
-        return node if valid(FilePermissionSpec, node, what, warnings) else None
-    grants = CommentedSeq()
-    for entry in perms["grants"]:
-        who, _, grant = entry.rpartition(" ")
-        principal = principal_node(who)
-        if principal is None:
-            unwritable("grants", what, warnings)
-            break
-        principal["access"] = grant
-        grants.append(principal)
-    else:
-        node["grants"] = grants
+    address = f"file_permission.{perms['file']}"
+    export_grants(ctx, node, address, what, perms["grants"], warnings, _put_access)
     return node if valid(FilePermissionSpec, node, what, warnings) else None
 
 
-def _granted_groups(grants: Mapping[str, Any]) -> set[str]:
-    # Grants read "group:<name> <ACCESS>".
-    who = {g.rsplit(" ", 1)[0] for g in grants["grants"]}
-    return {g.removeprefix("group:") for g in who if g.startswith("group:")}
+def _put_access(principal: CommentedMap, grant: str) -> None:
+    principal["access"] = grant
 
 
 KIND = FilePermissionKind()

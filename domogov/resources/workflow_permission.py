@@ -31,15 +31,23 @@ from pydantic import BaseModel, BeforeValidator, Field, StrictStr, model_validat
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from domogov.client.shapes import STR, Array, Object, Shape
-from domogov.core.address import placeholders_in
-from domogov.core.changes import ApiCall, Change, fingerprint
+from domogov.core.changes import ApiCall, Change
 from domogov.errors import NotFoundError
 from domogov.resources.base import ActivityKey, KindBase
-from domogov.resources.common import items, make_change, mode_of
 from domogov.resources.context import LiveContext
-from domogov.resources.export_api import ExportSession, add_comment, unwritable, valid
-from domogov.resources.export_api import principal as principal_node
-from domogov.resources.impact import ImpactView, affected, effective_access
+from domogov.resources.export_api import ExportSession, add_comment, valid
+from domogov.resources.grant_list import (
+    export_grants,
+    grant_change,
+    granted_groups,
+    live_grants,
+    opener_changes,
+    replacement,
+    target_grants,
+    unrecognised,
+    wanted_grants,
+)
+from domogov.resources.impact import ImpactView, affected
 from domogov.spec.base import SPEC_CONFIG, Spec, exactly_one
 from domogov.spec.types import Collection, Email, Name, _enum_checker, check_name, managed_input
 
@@ -160,13 +168,7 @@ class WorkflowPermissionKind(KindBase[WorkflowPermissionSpec, WorkflowPermission
             grants.append(f"{ctx.principal_label(row['type'], row['id'])} {_perms(perms)}")
         if not isinstance(answer, list):
             unknown.append("an answer that is not a list")
-        if unknown:
-            ctx.unreadable(
-                address,
-                "grants",
-                f"GET {path}",
-                f"answers entries domogov does not recognise: {'; '.join(unknown[:3])}",
-            )
+        unrecognised(ctx, address, path, unknown)
         return {"workflow": ident, "name": key.get("name"), "grants": sorted(grants), "rows": rows}
 
     async def fetch(
@@ -201,51 +203,40 @@ class WorkflowPermissionKind(KindBase[WorkflowPermissionSpec, WorkflowPermission
         if ctx.is_unreadable(address, "grants"):
             ctx.refuse_unreadable(spec, address, "grants", f"{label}.grants")
             return None
-        wanted: dict[str, str] = {}
-        for i, grant in enumerate(items(spec.grants)):
-            who = f"group:{grant.group}" if grant.group else f"user:{str(grant.user).lower()}"
-            ctx.principal_id(who, spec, ("grants", i), f"{label}.grants[{i}]")
-            wanted[who] = _perms(grant.permissions)
-        live = dict(g.rsplit(" ", 1) for g in before["grants"])
-        additive = mode_of(spec.grants) == "additive"
-        target = {**live, **wanted} if additive else dict(wanted)
+        wanted = wanted_grants(ctx, spec, label, lambda grant: _perms(grant.permissions))
+        live = live_grants(before["grants"])
+        target = target_grants(spec.grants, live, wanted)
         after_grants = sorted(f"{p} {v}" for p, v in target.items())
         if after_grants == before["grants"]:
             return None
         # The whole list, built from the live rows: unmanaged rows go back as read.
-        body: list[dict[str, Any]] = []
-        for row in before["rows"]:
-            who = ctx.principal_label(row["type"], row["id"])
-            if who in target:
-                body.append({**row, "permissions": target[who].split(",")})
-        for who in sorted(set(target) - set(live)):
-            ptype, pid = ctx.principal_id(who)
-            if pid is not None:
-                name = who.partition(":")[2]
-                body.append(
-                    {
-                        "id": pid if isinstance(pid, str) else str(pid),
-                        "type": ptype,
-                        "name": name,
-                        "permissions": target[who].split(","),
-                    }
-                )
+        body = replacement(
+            ctx,
+            before["rows"],
+            live,
+            target,
+            lambda row: ctx.principal_label(row["type"], row["id"]),
+            lambda row, perms: {**row, "permissions": perms.split(",")},
+            lambda ptype, pid, who, perms: {
+                "id": pid,
+                "type": ptype,
+                "name": who.partition(":")[2],
+                "permissions": perms.split(","),
+            },
+        )
         after = {**before, "grants": after_grants}
-        change = make_change(
+        change = grant_change(
             kind=self.name,
             address=address,
             key=key,
-            before=_shown(before),
-            after=_shown(after),
-            calls=[ApiCall("POST", f"{MODELS}/{spec.workflow}/permissions", body=body)],
-            depends_on=placeholders_in(body),
+            before=before,
+            after=after,
+            raw="rows",
+            call=ApiCall("POST", f"{MODELS}/{spec.workflow}/permissions", body=body),
             destructive=len(set(live) - set(target)),
         )
         if change is not None:
             _show_changes(change)
-            change.before, change.after = dict(before), dict(after)
-            # The stale check re-reads the raw rows: fingerprint what it will compare.
-            change.fingerprint = fingerprint(change.before)
         return change
 
     async def find_created(self, ctx: LiveContext, change: Change) -> Any | None:
@@ -257,24 +248,9 @@ class WorkflowPermissionKind(KindBase[WorkflowPermissionSpec, WorkflowPermission
     async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
         """Users who gain or lose a workflow, groups expanded."""
         out: list[dict[str, Any]] = []
-        for address, before, after in affected(view, _granted_groups):
-            old = _openers(before["grants"], view.members_before)
-            new = _openers(after["grants"], view.members_after)
+        for address, before, after in affected(view, granted_groups):
             title = before.get("name") or before["workflow"]
-            for email in sorted(set(old) ^ set(new)):
-                sign = "+" if email in new else "-"
-                verb = "can open" if sign == "+" else "can no longer open"
-                via = (new.get(email) or old[email])[1]
-                how = "direct grant" if via == "direct" else via
-                out.append(
-                    {
-                        "type": "content_access",
-                        "sign": sign,
-                        "user": email,
-                        "object": address,
-                        "text": f'{sign} {email} {verb} workflow "{title}" ({how})',
-                    }
-                )
+            out += opener_changes(view, address, before, after, f'workflow "{title}"')
         return out
 
     async def export(self, ctx: LiveContext, session: ExportSession) -> None:
@@ -309,10 +285,6 @@ class WorkflowPermissionKind(KindBase[WorkflowPermissionSpec, WorkflowPermission
         session.write(self.section, nodes, notes, self.plural)
 
 
-def _shown(live: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in live.items() if k != "rows"}
-
-
 def _show_changes(change: Change) -> None:
     """Show an entry whose permissions change as ``~ group:X READ -> EXECUTE,READ``."""
     for diff in change.diffs:
@@ -324,38 +296,20 @@ def _show_changes(change: Change) -> None:
         diff.removed = [e for e in diff.removed if e.rsplit(" ", 1)[0] not in both]
 
 
-def _openers(grants: list[str], members: Any) -> dict[str, tuple[str, str]]:
-    return effective_access([f"{g.rsplit(' ', 1)[0]} CAN_VIEW" for g in grants], None, members)
-
-
 def _export_node(
     ctx: LiveContext, perms: WorkflowPermissionLive, warnings: list[str]
 ) -> CommentedMap | None:
     what = f"workflow {perms['workflow']}"
     node = CommentedMap(workflow=perms["workflow"])
     add_comment(node, "workflow", perms.get("name") or "")
-    if ctx.is_unreadable(f"workflow_permission.{perms['workflow']}", "grants"):
-        warnings.append(f"{what}: 'grants' not exported (unreadable); it stays unmanaged")
-        return node if valid(WorkflowPermissionSpec, node, what, warnings) else None
-    grants = CommentedSeq()
-    for entry in perms["grants"]:
-        who, _, values = entry.rpartition(" ")
-        principal = principal_node(who)
-        if principal is None:
-            unwritable("grants", what, warnings)
-            break
-        principal["permissions"] = CommentedSeq(values.split(","))
-        principal["permissions"].fa.set_flow_style()
-        grants.append(principal)
-    else:
-        node["grants"] = grants
+    address = f"workflow_permission.{perms['workflow']}"
+    export_grants(ctx, node, address, what, perms["grants"], warnings, _put_permissions)
     return node if valid(WorkflowPermissionSpec, node, what, warnings) else None
 
 
-def _granted_groups(grants: Mapping[str, Any]) -> set[str]:
-    # Grants read "group:<name> <ACCESS>".
-    who = {g.rsplit(" ", 1)[0] for g in grants["grants"]}
-    return {g.removeprefix("group:") for g in who if g.startswith("group:")}
+def _put_permissions(principal: CommentedMap, values: str) -> None:
+    principal["permissions"] = CommentedSeq(values.split(","))
+    principal["permissions"].fa.set_flow_style()
 
 
 KIND = WorkflowPermissionKind()
