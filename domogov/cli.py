@@ -41,7 +41,7 @@ def fleet_option(fn: Any) -> Any:
 
 
 def _fleet(config_dir: str, kw: dict[str, Any]) -> list[str] | None:
-    from domogov.fleet import selection
+    from domogov.fleet.members import selection
 
     return selection(config_dir, kw)
 
@@ -77,7 +77,7 @@ class _LazyGroup(click.Group):
             module, attr = self.LAZY[cmd_name]
             command = getattr(importlib.import_module(module), attr)
             if cmd_name == "doctor":
-                from domogov.fleet import with_fleet_option
+                from domogov.fleet.commands import with_fleet_option
 
                 command = with_fleet_option(command)
             self.add_command(command, cmd_name)
@@ -147,11 +147,11 @@ def plan(
 
     names = _fleet(config_dir, kw)
     if names is not None:
-        from domogov import fleet
+        from domogov.fleet.commands import plan_command
 
         view = {"out_file": out_file, "as_json": as_json, "markdown": markdown}
         view["detailed_exitcode"] = detailed_exitcode
-        return fleet.plan_command(config_dir, names, kw, Output(kw["no_color"]), view)
+        return plan_command(config_dir, names, kw, Output(kw["no_color"]), view)
     config = _load(config_dir)
     result, ctx = runner.run(_make_plan(config, kw))
     failing = [p for p in result.policy if not p.get("waived_by")]
@@ -229,10 +229,10 @@ def drift(config_dir: str, since: str, as_json: bool, markdown: bool, **kw: Any)
         raise UsageError(str(exc)) from exc
     names = _fleet(config_dir, kw)
     if names is not None:
-        from domogov import fleet
+        from domogov.fleet.commands import drift_command
 
         view = "json" if as_json else "markdown" if markdown else "text"
-        return fleet.drift_command(config_dir, names, kw, Output(kw["no_color"]), window, view)
+        return drift_command(config_dir, names, kw, Output(kw["no_color"]), window, view)
     config = _load(config_dir)
     warnings: list[str] = []
     entries, instance = runner.run(_drift(config, kw, window, warnings))
@@ -288,13 +288,14 @@ def apply(source: str, auto_approve: bool, no_verify: bool, as_json: bool, **kw:
     kw["verify"], kw["as_json"] = not no_verify, as_json
     out = Output(kw["no_color"])
     if Path(source).is_file() or Path(source).is_dir():
-        from domogov import fleet
+        from domogov.fleet.apply import apply_command
+        from domogov.fleet.planfile import is_fleet_plan
 
-        if Path(source).is_file() and fleet.is_fleet_plan(Path(source)):
-            return fleet.apply_command(source, None, kw, out, auto_approve)
+        if Path(source).is_file() and is_fleet_plan(Path(source)):
+            return apply_command(source, None, kw, out, auto_approve)
         names = _fleet(source, kw) if Path(source).is_dir() else None
         if names is not None:
-            return fleet.apply_command(source, names, kw, out, auto_approve)
+            return apply_command(source, names, kw, out, auto_approve)
     if Path(source).is_file():
         return runner.run(_apply_saved(Path(source), kw, out))
     config = _load(source)

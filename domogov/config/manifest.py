@@ -273,6 +273,36 @@ def _merge_overlay(config: Config, overlay: Config) -> None:
     config._by_address.update(overlay._by_address)
 
 
+@dataclass
+class Tree:
+    """A configuration directory (or one manifest file) read once: every file parsed.
+
+    A fleet builds each instance's Config from the same Tree, so the YAML is parsed once
+    however many instances there are (parsing is most of the cost of loading).
+    """
+
+    given: str
+    root: Path
+    files: list[SourceFile]
+    issues: list[ConfigIssue]  # what reading the files found (not yet validation)
+
+
+def read_tree(path: str | os.PathLike[str]) -> Tree:
+    """Discover and parse the files of ``path``; raises ConfigError when it does not exist."""
+    given = os.fspath(path)
+    root = Path(given)
+    if not root.exists():
+        raise ConfigError([ConfigIssue(Location(given), "", "no such file or directory")])
+    issues: list[ConfigIssue] = []
+    if root.is_dir():
+        files, issues = discover(root, given)
+    else:
+        files = [SourceFile(root, root.name, os.path.normpath(given), root.name == PROJECT_FILE)]
+    for sf in files:
+        issues.extend(read_file(sf))
+    return Tree(given, root, files, issues)
+
+
 def load_config(path: str | os.PathLike[str], instance: str | None = None) -> Config:
     """Read and validate a configuration directory (or one manifest file).
 
@@ -283,27 +313,56 @@ def load_config(path: str | os.PathLike[str], instance: str | None = None) -> Co
     the one to load (its vars substituted, its overlay merged). Without it every instance is
     checked and the first one's Config returned (what validate needs).
     """
+    tree = read_tree(path)
+    if instance is None:
+        fleet = _project_only(tree)
+        if fleet:
+            configs = load_instances(tree, fleet)
+            return configs[fleet[0]]
+    return build_config(tree, instance)
+
+
+def load_instances(tree: Tree, names: list[str]) -> dict[str, Config]:
+    """Every named instance's Config, from one read of the files; ConfigError lists the
+    problems of all of them together (an issue shared by several is listed once)."""
+    issues: list[ConfigIssue] = []
+    configs: dict[str, Config] = {}
+    for name in names:
+        try:
+            configs[name] = build_config(tree, name)
+        except ConfigError as exc:
+            issues.extend(i for i in exc.issues if i not in issues)
+    if issues:
+        raise ConfigError(issues)
+    return configs
+
+
+def _project_only(tree: Tree) -> list[str]:
+    """The instances ``domogov.yaml`` declares, when the files read cleanly; else none (the
+    single load that follows reports what is wrong)."""
+    if tree.issues:
+        return []
+    config = Config(root=tree.root, display_root=os.path.normpath(tree.given))
+    issues: list[ConfigIssue] = []
+    for sf in tree.files:
+        if sf.is_project and sf.data is not None:
+            _load_project(config, sf, issues)
+    return [] if issues else list(config.project.instances)
+
+
+def build_config(tree: Tree, instance: str | None) -> Config:
+    """One instance's Config (or the only one, ``instance=None``) from a read Tree."""
     from domogov.config.checks import cross_checks
 
-    given = os.fspath(path)
-    root = Path(given)
-    config = Config(root=root, display_root=os.path.normpath(given))
-    if not root.exists():
-        raise ConfigError([ConfigIssue(Location(given), "", "no such file or directory")])
-    issues: list[ConfigIssue] = []
-    if root.is_dir():
-        files, issues = discover(root, given)
-    else:
-        files = [SourceFile(root, root.name, os.path.normpath(given), root.name == PROJECT_FILE)]
-        config.root = root.parent
-    for sf in files:
-        issues.extend(read_file(sf))
+    config = Config(root=tree.root, display_root=os.path.normpath(tree.given))
+    if not tree.root.is_dir():
+        config.root = tree.root.parent
+    issues = list(tree.issues)
+    files = tree.files
     for sf in files:
         if sf.is_project and sf.data is not None:
             _load_project(config, sf, issues)
     fleet = config.project.instances
-    if instance is None and fleet and not issues:
-        return _load_every_instance(path, list(fleet))
     settings = fleet.get(instance) if instance is not None else None
     if instance is not None and settings is None:
         declared = ", ".join(fleet) or "none"
@@ -333,18 +392,3 @@ def load_config(path: str | os.PathLike[str], instance: str | None = None) -> Co
     if issues:
         raise ConfigError(issues)
     return config
-
-
-def _load_every_instance(path: str | os.PathLike[str], names: list[str]) -> Config:
-    issues: list[ConfigIssue] = []
-    first: Config | None = None
-    for name in names:
-        try:
-            loaded = load_config(path, name)
-        except ConfigError as exc:
-            issues.extend(i for i in exc.issues if i not in issues)
-        else:
-            first = first or loaded
-    if issues or first is None:
-        raise ConfigError(issues)
-    return first

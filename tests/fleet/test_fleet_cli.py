@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from domogov.cli import cli
 from domogov.connect import Connection, read_token, token_variable
 from domogov.errors import UsageError
-from domogov.fleet import MARKDOWN_LIMIT, worst
+from domogov.fleet.members import worst
+from domogov.fleet.report import MARKDOWN_LIMIT
 
 ROOT = Path(__file__).parents[2]
 
