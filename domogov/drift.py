@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -27,6 +28,11 @@ SINGULAR = {
 }
 DURATION = re.compile(r"^(\d+)([mhdw])$")
 UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+#: What a row about a whole object records: its deletion (a declared object is missing) or its
+#: creation (an undeclared one exists). 001's example rows carry ``actionType``.
+DELETED, CREATED = "DELETED", "CREATED"
+#: Actions that change nothing (001's example: VIEWED); such a row never authors drift.
+PASSIVE = frozenset({"VIEWED"})
 
 
 @dataclass
@@ -58,40 +64,57 @@ def parse_since(text: str) -> dt.timedelta:
     return dt.timedelta(**{UNITS[unit]: amount})
 
 
-def describe(change: Change) -> list[tuple[str, str]]:
-    """(detail, search term) per drifted detail: the plan read backwards, live vs declared."""
+@dataclass(frozen=True)
+class Detail:
+    """One drifted detail, and what an activity-log row about it would show."""
+
+    text: str
+    #: What the row's comment would mention: an email, a name, the live value ("" if nothing).
+    term: str = ""
+    #: Words for the field a scalar detail is about ("title"): when no row mentions the value,
+    #: a row on the object mentioning the field is preferred to the newest row on it.
+    fields: tuple[str, ...] = ()
+    #: The ``actionType`` a row must record to explain a whole-object detail: a declared
+    #: object missing in Domo was DELETED there, an undeclared one CREATED. A row recording
+    #: another action (an edit, a view) is not evidence of either; a row without one may be.
+    action: str | None = None
+
+
+def describe(change: Change) -> list[Detail]:
+    """Each drifted detail: the plan read backwards, live vs declared."""
     if change.action == Action.CREATE:
-        return [("missing in Domo: deleted outside domogov, or never created", "")]
+        return [
+            Detail("missing in Domo: deleted outside domogov, or never created", action=DELETED)
+        ]
     if change.action == Action.DELETE and change.after is None:
         if any("prune" in n for n in change.notes):
-            return [("exists in Domo but is not declared (created outside domogov)", "")]
-        return [("exists in Domo although declared ensure: absent", "")]
-    out: list[tuple[str, str]] = []
+            text = "exists in Domo but is not declared (created outside domogov)"
+        else:
+            text = "exists in Domo although declared ensure: absent"
+        return [Detail(text, action=CREATED)]
+    out: list[Detail] = []
     for diff in change.diffs:
         out.extend(_describe_diff(diff))
     return out
 
 
-def _describe_diff(diff: FieldDiff) -> list[tuple[str, str]]:
+def _describe_diff(diff: FieldDiff) -> list[Detail]:
     if not diff.collection:
-        return [
-            (
-                f"{diff.field} changed outside domogov to {diff.old!r} (declared {diff.new!r})",
-                str(diff.old),
-            )
-        ]
+        text = f"{diff.field} changed outside domogov to {diff.old!r} (declared {diff.new!r})"
+        field = diff.field.split(".")[-1].lower()
+        words = tuple(dict.fromkeys((field, field.replace("_", " "), field.replace("_", ""))))
+        return [Detail(text, str(diff.old), words)]
     noun = SINGULAR.get(diff.field.split(".")[-1], diff.field)
     out = []
     for entry in diff.removed:  # the plan removes it: someone added it
-        out.append((f"{noun} {entry} added outside domogov", _term(entry)))
+        out.append(Detail(f"{noun} {entry} added outside domogov", _term(entry)))
     for entry in diff.added:  # the plan adds it back: someone removed it
-        out.append((f"{noun} {entry} removed outside domogov", _term(entry)))
+        out.append(Detail(f"{noun} {entry} removed outside domogov", _term(entry)))
     for entry in diff.changed:
         principal, _, levels = entry.partition(" ")
         old, _, new = levels.partition(" -> ")
-        out.append(
-            (f"{noun} {principal} changed outside domogov to {old} (declared {new})", _term(entry))
-        )
+        text = f"{noun} {principal} changed outside domogov to {old} (declared {new})"
+        out.append(Detail(text, _term(entry)))
     return out
 
 
@@ -159,66 +182,121 @@ async def detect(
 def attribute(plan: Plan, activity: list[dict[str, Any]]) -> list[DriftEntry]:
     """Name who changed each drifted detail: the newest matching activity-log entry.
 
-    Rows are matched by ``objectType``/``objectId`` where they carry them; the documented
-    rows carry neither ``objectId`` nor ``objectName``, so a row of the object's type that
-    mentions its name or id in its comment counts too.
+    Rows are matched by ``objectType``/``objectId`` where they carry them, and by
+    ``objectName`` against the names the kind gives the object (``activity_names``: a user's
+    email and display name, another object's name). The documented rows carry neither id nor
+    name, so a row of the object's type whose comment mentions one of those names (or the id)
+    counts too; so does any row of the type naming an object with no live id (a create). A
+    comment is read without the actor's name it starts with, and a name is mentioned only as
+    a whole word (``al@x`` is not in ``hal@x``). Rows that record a view change nothing. When
+    no row fits, the entry names nobody rather than a guess.
     """
+    rows = sorted(
+        (r for r in activity if str(r.get("actionType") or "").upper() not in PASSIVE),
+        key=lambda r: -int(r.get("time") or 0),
+    )
+    rank = {id(r): i for i, r in enumerate(rows)}  # newest first; ties in the log's order
+    comments = {id(r): _comment(r) for r in rows}
     by_object: dict[ActivityKey, list[dict[str, Any]]] = {}
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for row in activity:
-        key = (str(row.get("objectType", "")), str(row.get("objectId", "")))
-        by_object.setdefault(key, []).append(row)
-        by_object.setdefault((key[0], "*"), []).append(row)
-        if row.get("objectId") is None:
-            by_type.setdefault(key[0], []).append(row)
+    by_type: dict[str, list[dict[str, Any]]] = {}  # rows that name no object id
+    for row in rows:
+        object_type, object_id = str(row.get("objectType", "")), row.get("objectId")
+        if object_id is None or str(object_id) == "":
+            by_type.setdefault(object_type, []).append(row)
+        else:
+            by_object.setdefault((object_type, str(object_id)), []).append(row)
+        by_object.setdefault((object_type, "*"), []).append(row)
+
+    def comment(row: dict[str, Any]) -> str:
+        return comments[id(row)]
+
+    def mentions(row: dict[str, Any], term: str) -> bool:
+        return _mentioned(term, comment(row))
+
     entries: list[DriftEntry] = []
     for change in plan.changes:
         kind = KINDS_BY_NAME[change.kind]
         keys = kind.activity_keys(change)
+        types = {t for t, _ in keys}
+        names = [n for n in kind.activity_names(change) if n.strip()]
+        folded = {n.lower() for n in names}
         candidates: list[dict[str, Any]] = []
-        for key in keys:
-            candidates.extend(by_object.get(key, []))
-        state = change.before or change.after or {}
-        name = state.get("name") or state.get("title")
-        if name:  # real Domo entries may carry only the object's name
-            candidates.extend(r for r in activity if r.get("objectName") == name)
-        mentions = [str(v) for v in (name, *(oid for _, oid in keys)) if v and v != "*"]
-        for object_type in {t for t, _ in keys}:
+        for object_type, object_id in keys:
+            if object_id:  # "": no live id (a create); found below by its names only
+                candidates.extend(by_object.get((object_type, object_id), []))
+        if folded:  # real Domo entries may carry only the object's name
             candidates.extend(
                 r
-                for r in by_type.get(object_type, [])
-                if any(m.lower() in _comment(r) for m in mentions)
+                for r in rows
+                if (not types or r.get("objectType") in types)
+                and str(r.get("objectName") or "").lower() in folded
             )
-        unique = {id(r): r for r in candidates}
-        ordered = sorted(unique.values(), key=lambda r: -int(r.get("time") or 0))
+        ids = [oid for _, oid in keys if oid and oid != "*"]
+        for object_type, object_id in keys:
+            pool = by_object.get((object_type, "*"), []) if not object_id else []
+            pool = pool or by_type.get(object_type, [])
+            candidates.extend(r for r in pool if any(mentions(r, m) for m in (*names, *ids)))
+        ordered = sorted({id(r): r for r in candidates}.values(), key=lambda r: rank[id(r)])
         # Rows of the object's type that name no object at all (the documented form): a row
         # mentioning the detail's principal is the best evidence left. It may be about another
         # object of the same type; the entry says who and when, as the log has it.
         anonymous = sorted(
-            (r for t in {t for t, _ in keys} for r in by_type.get(t, [])),
-            key=lambda r: -int(r.get("time") or 0),
+            (r for t in types for r in by_type.get(t, [])), key=lambda r: rank[id(r)]
         )
-        for detail, term in describe(change):
-            best = _best(ordered, term, kind.own_activity)
-            if best is None and term:
-                best = next((r for r in anonymous if term.lower() in _comment(r)), None)
-            entries.append(_entry(change.address, detail, best))
+        for detail in describe(change):
+            best = _best(ordered, detail, kind.own_activity, comment)
+            if best is None and detail.term:
+                best = next(
+                    (r for r in anonymous if _fits(r, detail) and mentions(r, detail.term)), None
+                )
+            entries.append(_entry(change.address, detail.text, best))
     return entries
 
 
 def _comment(row: dict[str, Any]) -> str:
-    return str(row.get("additionalComment") or row.get("eventText") or "").lower()
+    """The row's sentence, lower case, without the actor's name it starts with (a user who
+    acted is not the object of the row: "Nina New updated ..." is not about Nina)."""
+    text = str(row.get("additionalComment") or row.get("eventText") or "")
+    actor = str(row.get("userName") or "")
+    if actor and text.lower().startswith(actor.lower()):
+        text = text[len(actor) :]
+    return text.lower()
+
+
+@functools.lru_cache(maxsize=4096)
+def _word(term: str) -> re.Pattern[str]:
+    """``term`` as a whole word: not inside a longer email, name or number (a sentence's
+    closing full stop may follow it)."""
+    return re.compile(rf"(?<![\w@.+-]){re.escape(term.lower())}(?![\w@+-]|\.\w)")
+
+
+def _mentioned(term: str, comment: str) -> bool:
+    return bool(term) and term.lower() in comment and _word(term).search(comment) is not None
+
+
+def _fits(row: dict[str, Any], detail: Detail) -> bool:
+    action = str(row.get("actionType") or "").upper()
+    return detail.action is None or not action or action == detail.action
 
 
 def _best(
-    rows: list[dict[str, Any]], term: str, own: Callable[[Mapping[str, Any]], bool]
+    rows: list[dict[str, Any]],
+    detail: Detail,
+    own: Callable[[Mapping[str, Any]], bool],
+    comment: Callable[[dict[str, Any]], str],
 ) -> dict[str, Any] | None:
-    if term:
+    rows = [r for r in rows if _fits(r, detail)]
+    if detail.term:
         for row in rows:
-            if term.lower() in _comment(row):
+            if _mentioned(detail.term, comment(row)):
                 return row
-    # Without a mention, the newest entry on the object itself (not a user's role change).
+    # Without a mention, an entry on the object itself (not a user's role change): the newest
+    # naming the field ("updated title of ..."), else the newest.
     mine = [r for r in rows if own(r)]
+    fields = [re.compile(rf"(?<![a-z0-9]){re.escape(w)}") for w in detail.fields]
+    for row in mine:
+        if any(f.search(comment(row)) for f in fields):
+            return row
     return mine[0] if mine else None
 
 

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from domogov.resources.impact import ImpactView
 
 #: An activity-log object: ``(objectType, objectId)``; ``"*"`` as the id matches any row
-#: of that type that mentions the object (role assignments are logged on the user).
+#: of that type that mentions the object (role assignments are logged on the user); ``""``
+#: says the object has no live id (a create: it is missing in Domo), so only rows naming it
+#: (``activity_names``) can be about it.
 ActivityKey = tuple[str, str]
 
 
@@ -60,6 +62,13 @@ class KindBase(ResourceKind[SpecT, LiveT, LiveContext], Generic[SpecT, LiveT]):
     def activity_keys(self, change: Change) -> list[ActivityKey]:
         """The activity-log objects that record changes to this change's object (drift)."""
         return []
+
+    def activity_names(self, change: Change) -> list[str]:
+        """How an activity-log row names this change's object: as its ``objectName``, or in
+        its comment (rows without an ``objectId``). By default the object's name or title."""
+        state = change.before or change.after or {}
+        name = state.get("name") or state.get("title")
+        return [str(name)] if name else []
 
     def own_activity(self, row: Mapping[str, Any]) -> bool:
         """Whether an activity row is about the object itself (not a related user)."""

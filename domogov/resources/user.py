@@ -453,7 +453,20 @@ class UserKind(KindBase[UserSpec, UserLive]):
         session.write(self.section, nodes, notes, self.plural)
 
     def activity_keys(self, change: Change) -> list[ActivityKey]:
-        return [("USER", str((change.before or change.after or {}).get("id", "")))]
+        # A create has no live id (the user was deleted in Domo, or never made): "" asks drift
+        # to match rows by the user's names instead.
+        uid = (change.before or change.after or {}).get("id")
+        return [("USER", "" if uid is None else str(uid))]
+
+    def activity_names(self, change: Change) -> list[str]:
+        """A row names a user by email or display name (never by ``title``: a job title)."""
+        names: list[str] = []
+        for state in (change.before, change.after):
+            for key in ("email", "display_name"):
+                value = (state or {}).get(key)
+                if isinstance(value, str) and value.strip() and value not in names:
+                    names.append(value)
+        return names
 
     async def impact(self, ctx: LiveContext, view: ImpactView) -> list[dict[str, Any]]:
         """A new user gains their role's authorities, their groups and their grants; a deleted
