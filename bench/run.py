@@ -36,11 +36,30 @@ MARKER = ".domogov-bench"
 TARGETS_NOTE = "targets are set for scale L; at S and M they are shown for information"
 
 
+def _constant(places: tuple[str, ...], name: str, default: int) -> int:
+    """``name`` from the first of these modules that has it (refactors move constants; an
+    older checkout under bench/compare.py has them in the older place), else ``default``."""
+    for module in places:
+        try:
+            value = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if isinstance(value, int):
+            return value
+    return default
+
+
 def _page_sizes() -> tuple[int, int]:
     """The page sizes the client uses for grouplist and report schedules."""
-    from domogov.resources import context, report_schedule
-
-    return int(getattr(context, "GROUPLIST_PAGE", 100)), int(getattr(report_schedule, "PAGE", 200))
+    group = _constant(
+        ("domogov.resources.directory", "domogov.resources.context"), "GROUPLIST_PAGE", 100
+    )
+    schedule = _constant(
+        ("domogov.resources.report_schedule_read", "domogov.resources.report_schedule"),
+        "PAGE",
+        200,
+    )
+    return group, schedule
 
 
 def _child_package(env: dict[str, str]) -> str:
@@ -94,13 +113,10 @@ def describe(
     """One phase's figures: the run's own, plus the simulator's request counts."""
     by_endpoint = dict(stats.get("by_endpoint", {}))
     requests = int(stats.get("total", 0))
-    reads = sum(n for e, n in by_endpoint.items() if e.startswith("GET "))
-    by_kind: Counter[str] = Counter()
-    writes_by_kind: Counter[str] = Counter()
-    for endpoint, n in by_endpoint.items():
-        by_kind[scn.kind_of(endpoint)] += n
-        if not endpoint.startswith("GET "):
-            writes_by_kind[scn.kind_of(endpoint)] += n
+    # Reads are what the simulator's endpoint table calls reads: GETs, and the POSTs that
+    # only read (the users search).
+    reads = sum(n for e, n in by_endpoint.items() if not scn.is_write(e))
+    by_kind, writes_by_kind = scn.by_kind(by_endpoint)
     return {
         **run.to_json(),
         "parallelism": parallelism,

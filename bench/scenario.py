@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import random
 import re
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from domogov.sim.generate import generate_state
+from domogov.sim.generate import WORDS, generate_state
 
 SYSTEM_ROLES = ("Admin", "Privileged", "Editor", "Participant", "Social")
 PARTICIPANT = 4
@@ -27,7 +28,40 @@ CHANGED_SHARE = {
     "report_schedule": 0.67,
     "role_users": 0.30,
     "role_authorities": 0.10,
+    # The newer kinds (issues 14 and 15).
+    "user": 0.30,
+    "pdp_policy": 0.60,
+    "page_share": 0.60,
+    "file_permission": 0.60,
+    "workflow_permission": 0.60,
 }
+
+
+def _users_search_batch() -> int:
+    """Emails named in one users search (``domogov.resources.user.EMAILS_PER_SEARCH``; 50
+    in a checkout without the users kind)."""
+    try:
+        module = importlib.import_module("domogov.resources.user")
+    except ImportError:
+        return 50
+    return int(getattr(module, "EMAILS_PER_SEARCH", 50))
+
+
+EMAILS_PER_SEARCH = _users_search_batch()
+
+
+@dataclass(frozen=True)
+class Newer:
+    """Sizes of the newer kinds (issues 14 and 15): users declared in ``users`` (joiners, the
+    users created, included), datasets with PDP policies, cards declared in ``page_shares``
+    (every page is declared), files and workflows."""
+
+    users: int
+    user_creates: int
+    pdp: int
+    cards: int
+    files: int
+    workflows: int
 
 
 @dataclass(frozen=True)
@@ -44,6 +78,12 @@ class Scale:
     schedules: int
     creates: tuple[int, int, int]
     ratelimit_subset: int | None  # objects per kind in the rate-limited run; None: all
+    newer: Newer
+
+    @property
+    def pages(self) -> int:
+        """Pages ``generate_state`` makes when not told (``schedules // 2``): all declared."""
+        return max(1, self.schedules // 2)
 
     def sizes(self) -> dict[str, int]:
         return {
@@ -54,13 +94,32 @@ class Scale:
             "certifications": self.certifications,
             "alerts": self.alerts,
             "report_schedules": self.schedules,
+            "users declared (joiners incl.)": self.newer.users,
+            "pdp_policies (datasets)": self.newer.pdp,
+            "page_shares (pages + cards)": self.pages + self.newer.cards,
+            "file_permissions": self.newer.files,
+            "workflow_permissions": self.newer.workflows,
         }
 
 
 SCALES = {
-    "S": Scale("S", 200, 20, 8, 30, 10, 5, 3, (1, 1, 1), None),
-    "M": Scale("M", 5_000, 500, 30, 750, 250, 125, 75, (3, 1, 2), 20),
-    "L": Scale("L", 20_000, 2_000, 100, 3_000, 1_000, 500, 300, (10, 2, 5), 20),
+    "S": Scale("S", 200, 20, 8, 30, 10, 5, 3, (1, 1, 1), None, Newer(20, 1, 5, 4, 5, 4)),
+    "M": Scale(
+        "M", 5_000, 500, 30, 750, 250, 125, 75, (3, 1, 2), 20, Newer(250, 3, 50, 63, 75, 50)
+    ),
+    "L": Scale(
+        "L",
+        20_000,
+        2_000,
+        100,
+        3_000,
+        1_000,
+        500,
+        300,
+        (10, 2, 5),
+        20,
+        Newer(1_000, 10, 200, 250, 300, 200),
+    ),
 }
 
 
@@ -94,6 +153,13 @@ def live_state(scale: Scale, seed: int) -> dict[str, Any]:
         schedules=scale.schedules,
         members_per_group=40,
         grants_per_dataset=6,
+        # The newer kinds: pages keep generate's default (schedules // 2); cards are made
+        # one per dataset either way. Content and PDP draw from their own random streams,
+        # so the objects of the six original kinds are as they were without them.
+        files=scale.newer.files,
+        workflows=scale.newer.workflows,
+        pdp_policies=scale.newer.pdp,
+        shares_per_object=3,
         seed=seed,
     )
     rng = random.Random(seed + 1)
@@ -164,6 +230,13 @@ def build(scale_name: str, seed: int = 0) -> Scenario:
     sc.specs["certifications"] = _certifications(sc, rng)
     sc.specs["alerts"] = _alerts(sc, rng, names)
     sc.specs["report_schedules"] = _schedules(sc, rng, names)
+    # The newer kinds draw from a stream of their own: the six above stay as they were.
+    newer = random.Random(seed + 3)
+    sc.specs["users"] = _users(sc, newer, names)
+    sc.specs["pdp_policies"] = _pdp(sc, newer, names)
+    sc.specs["page_shares"] = _page_shares(sc, newer, names)
+    sc.specs["file_permissions"] = _files(sc, newer, names)
+    sc.specs["workflow_permissions"] = _workflows(sc, newer, names)
     return sc
 
 
@@ -444,6 +517,246 @@ def _schedules(sc: Scenario, rng: random.Random, names: _Names) -> list[dict[str
     return specs
 
 
+# --- the newer kinds (issues 14 and 15) --------------------------------------------------
+
+
+def _others(doc: dict[str, Any]) -> tuple[list[int], list[int]]:
+    """User ids other than the token's user, and group ids."""
+    return [u["id"] for u in doc["users"] if u["id"] != ME], [g["id"] for g in doc["groups"]]
+
+
+def _users(sc: Scenario, rng: random.Random, names: _Names) -> list[dict[str, Any]]:
+    """A sample of the users (never the token's user): display name and profile as live, a
+    share of them with a new title, department or display name; a few joiners.
+
+    ``role`` is never declared for an existing user: the roles section manages the users of
+    every custom role (``roles[].users``), and a user's role is managed in one place only.
+    Joiners get the built-in Participant role, which no ``roles`` entry lists."""
+    doc = sc.state
+    pool = [u for u in doc["users"] if u["id"] != ME]
+    wanted = sc.scale.newer.users - sc.scale.newer.user_creates
+    chosen = sorted(rng.sample(pool, min(wanted, len(pool))), key=lambda u: u["id"])
+    changed = _pick_changed(rng, len(chosen), CHANGED_SHARE["user"])
+    specs: list[dict[str, Any]] = []
+    for i, user in enumerate(chosen):
+        display = str(user["displayName"])
+        title = str(user.get("title") or "")
+        department = str(user.get("department") or "")
+        if i in changed:
+            sc.changed["user"] += 1
+            roll = rng.random()
+            if roll < 0.45:
+                title = f"{rng.choice(WORDS)} Director"  # generate never makes a Director
+            elif roll < 0.85:
+                department = f"{rng.choice(WORDS)} Department"
+            else:
+                display = f"{display} Jr"
+        spec: dict[str, Any] = {"email": names.email[user["id"]], "display_name": display}
+        if title:  # an empty live value is left unmanaged rather than declared as ""
+            spec["title"] = title
+        if department:
+            spec["department"] = department
+        specs.append(spec)
+    created = []
+    for n in range(1, sc.scale.newer.user_creates + 1):
+        email = f"bench-new-user-{n:03d}@example.com"
+        specs.append(
+            {
+                "email": email,
+                "display_name": f"Bench Joiner {n:03d}",
+                "role": "Participant",
+                "title": "Analyst",
+                "department": f"{rng.choice(WORDS)} Department",
+            }
+        )
+        created.append(email)
+    sc.created["user"] = created
+    sc.changed["user"] += len(created)
+    return specs
+
+
+def _policy_spec(policy: dict[str, Any], names: _Names) -> dict[str, Any]:
+    """A generated PDP policy as a manifest entry (the state's ``parameters`` name columns)."""
+    filters = []
+    for p in policy.get("parameters", []):
+        entry: dict[str, Any] = {
+            "column": p["column"],
+            "operator": p["operator"],
+            "values": list(p["values"]),
+        }
+        if not p.get("ignoreCase", True):
+            entry["ignore_case"] = False
+        filters.append(entry)
+    spec: dict[str, Any] = {"name": policy["name"], "filters": filters}
+    if policy.get("users"):
+        spec["users"] = [names.email[u] for u in policy["users"]]
+    if policy.get("groups"):
+        spec["groups"] = [names.group[g] for g in policy["groups"]]
+    return spec
+
+
+def _pdp(sc: Scenario, rng: random.Random, names: _Names) -> list[dict[str, Any]]:
+    """Every dataset with PDP policies: ``enabled`` and every policy but Domo's "All Rows".
+    A changed dataset has one call's worth of change: a policy's users, groups or filter
+    values (one PUT), a new policy (one POST), or PDP turned on (one PUT)."""
+    doc = sc.state
+    user_ids, group_ids = _others(doc)
+    entries = doc.get("pdp", [])
+    changed = _pick_changed(rng, len(entries), CHANGED_SHARE["pdp_policy"])
+    specs = []
+    for i, entry in enumerate(entries):
+        live = [p for p in entry["policies"] if not p.get("open") and p["name"] != "All Rows"]
+        policies = [_policy_spec(p, names) for p in live]
+        enabled = bool(entry["enabled"])
+        if i in changed:
+            sc.changed["pdp_policy"] += 1
+            roll = rng.random()
+            target = policies[0] if policies else None
+            if target is None or roll < 0.10:
+                policies.append(
+                    {
+                        "name": f"bench-policy-{i + 1:04d}",
+                        "filters": [{"column": "region", "operator": "EQUALS", "values": ["EMEA"]}],
+                        "users": [names.email[u] for u in rng.sample(user_ids, 2)],
+                    }
+                )
+            elif roll < 0.20 and not enabled:
+                enabled = True
+            elif roll < 0.50:
+                have = target.get("users", [])
+                removable = [u for u in have if u != names.email[ME]]
+                if removable and rng.random() < 0.4:
+                    gone = rng.choice(removable)
+                    target["users"] = [u for u in have if u != gone]
+                else:
+                    fresh = [names.email[u] for u in rng.sample(user_ids, 3)]
+                    target["users"] = [*have, next(u for u in fresh if u not in have)]
+                if not target["users"]:
+                    del target["users"]
+            elif roll < 0.75:
+                have = target.get("groups", [])
+                fresh = [names.group[g] for g in rng.sample(group_ids, 3)]
+                target["groups"] = [*have, next(g for g in fresh if g not in have)]
+            else:
+                flt = target["filters"][0]
+                flt["values"] = [*flt["values"], next(w for w in WORDS if w not in flt["values"])]
+        specs.append({"dataset": entry["dataset"], "enabled": enabled, "policies": policies})
+    return specs
+
+
+def _fresh(
+    rng: random.Random, user_ids: list[int], group_ids: list[int], taken: set[tuple[str, int]]
+) -> list[tuple[str, int]]:
+    """A few principals not in ``taken`` (never the token's user: ``user_ids`` lacks it)."""
+    return [p for p in _principals(rng, user_ids, group_ids, 4) if p not in taken]
+
+
+def _page_shares(sc: Scenario, rng: random.Random, names: _Names) -> list[dict[str, Any]]:
+    """Every page and a sample of the cards: their users and groups (the owner is no grant).
+
+    Domo has no call that removes a group from a page or anyone from a card, so a changed
+    card gains principals (one POST); a changed page gains some, or loses one directly
+    shared user (one DELETE)."""
+    doc = sc.state
+    user_ids, group_ids = _others(doc)
+    cards = rng.sample(doc["cards"], min(sc.scale.newer.cards, len(doc["cards"])))
+    objects = [("page", p) for p in doc["pages"]]
+    objects += [("card", c) for c in sorted(cards, key=lambda c: c["id"])]
+    changed = _pick_changed(rng, len(objects), CHANGED_SHARE["page_share"])
+    specs = []
+    for i, (target, obj) in enumerate(objects):
+        grants = [("USER", u) for u in obj.get("sharedUsers", [])]
+        grants += [("GROUP", g) for g in obj.get("sharedGroups", [])]
+        if i in changed:
+            sc.changed["page_share"] += 1
+            removable = [p for p in grants if p[0] == "USER" and p[1] != ME]
+            if target == "page" and removable and rng.random() < 0.35:
+                grants.remove(rng.choice(removable))
+            else:
+                taken = set(grants) | {("USER", obj.get("owner"))}
+                grants += _fresh(rng, user_ids, group_ids, taken)[: rng.randint(1, 2)]
+        specs.append({target: obj["id"], "grants": [names.principal(t, pid) for t, pid in grants]})
+    return specs
+
+
+FILE_GRANTS = ("READ", "READ_WRITE", "READ_WRITE_DELETE_SHARE_ADMIN")
+FLOW_PERMISSIONS = ("READ", "EXECUTE", "WRITE", "SHARE", "EXPORT")
+
+
+def _files(sc: Scenario, rng: random.Random, names: _Names) -> list[dict[str, Any]]:
+    """Every file: ``public`` and its grants (the owner's admin entry included: Domo lists
+    it). The only write replaces the whole document, so any change is one PUT."""
+    doc = sc.state
+    user_ids, group_ids = _others(doc)
+    files = doc.get("files", [])
+    changed = _pick_changed(rng, len(files), CHANGED_SHARE["file_permission"])
+    specs = []
+    for i, f in enumerate(files):
+        public = bool(f["public"])
+        grants = {(e["entityType"], e["entityId"]): e["grant"] for e in f["entries"]}
+        owner = ("USER", f["owner"])
+        if i in changed:
+            sc.changed["file_permission"] += 1
+            roll = rng.random()
+            others = sorted(p for p in grants if p != owner)
+            if roll < 0.15:
+                public = not public
+            elif roll < 0.45 and others:
+                p = rng.choice(others)
+                grants[p] = rng.choice([g for g in FILE_GRANTS if g != grants[p]])
+            elif roll < 0.65 and others:
+                grants.pop(rng.choice(others))
+            else:
+                for p in _fresh(rng, user_ids, group_ids, set(grants))[:1]:
+                    grants[p] = rng.choice(FILE_GRANTS)
+        specs.append(
+            {
+                "file": f["id"],
+                "public": public,
+                "grants": [
+                    {**names.principal(t, pid), "access": grant}
+                    for (t, pid), grant in grants.items()
+                ],
+            }
+        )
+    return specs
+
+
+def _workflows(sc: Scenario, rng: random.Random, names: _Names) -> list[dict[str, Any]]:
+    """Every workflow: its entries (the owner's included). Any change is one POST of the
+    whole list."""
+    doc = sc.state
+    user_ids, group_ids = _others(doc)
+    flows = doc.get("workflows", [])
+    changed = _pick_changed(rng, len(flows), CHANGED_SHARE["workflow_permission"])
+    specs = []
+    for i, flow in enumerate(flows):
+        perms = {(p["type"], p["id"]): list(p["permissions"]) for p in flow["permissions"]}
+        owner = ("USER", flow["owner"])
+        if i in changed:
+            sc.changed["workflow_permission"] += 1
+            roll = rng.random()
+            others = sorted(p for p in perms if p != owner)
+            if roll < 0.35 and others:
+                p = rng.choice(others)
+                extra = [x for x in FLOW_PERMISSIONS if x not in perms[p]]
+                perms[p] = sorted([*perms[p], extra[0]]) if extra else perms[p][:1]
+            elif roll < 0.55 and others:
+                perms.pop(rng.choice(others))
+            else:
+                for p in _fresh(rng, user_ids, group_ids, set(perms))[:1]:
+                    perms[p] = sorted(rng.sample(FLOW_PERMISSIONS, rng.randint(1, 3)))
+        specs.append(
+            {
+                "workflow": flow["id"],
+                "grants": [
+                    {**names.principal(t, pid), "permissions": p} for (t, pid), p in perms.items()
+                ],
+            }
+        )
+    return specs
+
+
 # --- writing manifests -------------------------------------------------------------------
 
 PROJECT_FILE = """\
@@ -453,7 +766,7 @@ protect:
 default_role: Participant
 """
 # Objects per file: a large project is split over many files, as people keep them.
-CHUNK = {"groups": 200, "dataset_shares": 500}
+CHUNK = {"groups": 200, "dataset_shares": 500, "users": 500}
 FILES = {
     "groups": "groups/groups-{:03d}.yaml",
     "roles": "roles.yaml",
@@ -461,6 +774,11 @@ FILES = {
     "certifications": "certifications.yaml",
     "alerts": "alerts.yaml",
     "report_schedules": "reports/schedules.yaml",
+    "users": "people/users-{:03d}.yaml",
+    "pdp_policies": "datasets/pdp.yaml",
+    "page_shares": "content/page-shares.yaml",
+    "file_permissions": "content/files.yaml",
+    "workflow_permissions": "content/workflows.yaml",
 }
 _PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._@/()+-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
@@ -478,8 +796,14 @@ def _scalar(value: Any) -> str:
 
 
 def _flow(mapping: dict[str, Any]) -> str:
+    """A mapping in flow style; nested mappings and lists (PDP policies' filters) too."""
+
     def value(v: Any) -> str:
-        return "[" + ", ".join(_scalar(x) for x in v) + "]" if isinstance(v, list) else _scalar(v)
+        if isinstance(v, dict):
+            return _flow(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return _scalar(v)
 
     return "{ " + ", ".join(f"{k}: {value(v)}" for k, v in mapping.items()) + " }"
 
@@ -540,6 +864,7 @@ class LiveCounts:
     existing_roles: int
     existing_schedules: int
     role_templates: int  # distinct from_role templates of roles still to be created
+    existing_users: int = 0  # declared in `users` and live (joiners exist only after apply)
 
 
 def counts(sc: Scenario, applied: bool) -> LiveCounts:
@@ -548,6 +873,7 @@ def counts(sc: Scenario, applied: bool) -> LiveCounts:
     new_groups = len(sc.created["group"]) if applied else 0
     new_roles = len(sc.created["role"]) if applied else 0
     new_scheds = len(sc.created["report_schedule"]) if applied else 0
+    new_users = len(sc.created.get("user", [])) if applied else 0
     templates = set() if applied else {s.get("from_role") for s in specs["roles"]} - {None}
     return LiveCounts(
         active_groups=sum(1 for g in doc["groups"] if g.get("active", True)) + new_groups,
@@ -558,6 +884,7 @@ def counts(sc: Scenario, applied: bool) -> LiveCounts:
         - len(sc.created["report_schedule"])
         + new_scheds,
         role_templates=len(templates),
+        existing_users=len(specs.get("users", [])) - len(sc.created.get("user", [])) + new_users,
     )
 
 
@@ -570,6 +897,7 @@ def subset_counts(full: LiveCounts, specs: dict[str, list[dict[str, Any]]], k: i
         existing_roles=len(specs["roles"][:k]),
         existing_schedules=len(specs["report_schedules"][:k]),
         role_templates=0,
+        existing_users=len(specs.get("users", [])[:k]),
     )
 
 
@@ -594,8 +922,16 @@ def minimum_requests(
     def pages(total: int, size: int) -> int:
         return total // size + 1
 
-    shares = specs.get("dataset_shares", [])[:limit] if limit else specs.get("dataset_shares", [])
-    named = sum(1 for s in shares if s.get("name"))
+    def declared(section: str) -> list[dict[str, Any]]:
+        items = specs.get(section, [])
+        return items[:limit] if limit else items
+
+    named = sum(1 for s in declared("dataset_shares") if s.get("name"))
+    pdp = declared("pdp_policies")
+    pdp_reads = sum(
+        (s.get("enabled") is not None) + (s.get("policies") is not None) + bool(s.get("name"))
+        for s in pdp
+    )
     out: dict[str, dict[str, Any]] = {
         "directory": {
             "minimum": 3 + pages(live.active_groups, grouplist_page),
@@ -629,6 +965,31 @@ def minimum_requests(
             "how": f"list pages ({live.schedules} // {schedule_page} + 1) + one read per "
             "declared existing schedule (list rows carry only a recipient count)",
         },
+        # The newer kinds (issues 14 and 15).
+        "user": {
+            "minimum": 0,
+            "per_object": -(-live.existing_users // EMAILS_PER_SEARCH) if n("users") else 0,
+            "how": "0: the directory's users list (parts=DETAILED) already carries every "
+            "user's display name, role and profile keys; a joiner is absent from it. "
+            f"per_object: one users search per {EMAILS_PER_SEARCH} declared existing users",
+        },
+        "pdp_policy": {
+            "minimum": pdp_reads,
+            "how": "per declared dataset, no bulk read: the data-control read if `enabled` is "
+            "declared + the filter-groups read if `policies` is (+1 metadata read if `name`)",
+        },
+        "page_share": {
+            "minimum": n("page_shares"),
+            "how": "one access-list read per declared page or card (no bulk read)",
+        },
+        "file_permission": {
+            "minimum": n("file_permissions"),
+            "how": "one permissions read per declared file (no bulk read)",
+        },
+        "workflow_permission": {
+            "minimum": n("workflow_permissions"),
+            "how": "one permissions read per declared workflow (no bulk read)",
+        },
     }
     return out
 
@@ -637,6 +998,7 @@ def minimum_requests(
 KIND_OF_PATH = (
     ("/api/content/v2/users/me", "directory", True),
     ("/api/identity/v1/users", "directory", True),
+    ("/api/identity/v1/users", "user", False),  # search, create, update, delete
     ("/api/content/v2/groups/grouplist", "directory", True),
     ("/api/authorization/v1/roles", "directory", True),
     ("/api/authorization/v1/roles", "role", False),
@@ -646,7 +1008,12 @@ KIND_OF_PATH = (
     ("/api/social/v4/alerts", "alert", False),
     ("/api/content/v1/reportschedules", "report_schedule", False),
     ("/api/content/v2/groups", "group", False),
+    ("/api/query/v1/data-control", "pdp_policy", False),
+    ("/api/content/v1/share", "page_share", False),  # access lists, share, page revoke
+    ("/api/data/v1/data-files", "file_permission", False),
+    ("/api/workflow/v1/models", "workflow_permission", False),
 )
+USERS_LIST = "GET /api/identity/v1/users"
 
 
 def kind_of(endpoint: str) -> str:
@@ -659,3 +1026,45 @@ def kind_of(endpoint: str) -> str:
         if not exact and (path == prefix or path.startswith(prefix + "/")):
             return kind
     return "other"
+
+
+def _write_endpoints() -> dict[str, bool]:
+    """``"METHOD /path/template"`` → whether the simulator's endpoint table calls it a write.
+    Empty when this domogov has no such table (an older checkout under bench/compare.py)."""
+    try:
+        from domogov.sim.app import ENDPOINTS
+    except ImportError:
+        return {}
+    return {f"{e.method} {e.path}": bool(e.write) for e in ENDPOINTS}
+
+
+_WRITES = _write_endpoints()
+
+
+def is_write(endpoint: str) -> bool:
+    """Whether a simulator stats key is a write: as the simulator's endpoint table says, so
+    POSTs that only read (the users search) are reads; a key it lacks: anything but GET."""
+    found = _WRITES.get(endpoint)
+    return not endpoint.startswith("GET ") if found is None else found
+
+
+def by_kind(by_endpoint: dict[str, int]) -> tuple[Counter[str], Counter[str]]:
+    """A phase's requests and writes by kind (``kind_of`` each simulator stats key).
+
+    The users list answers reads of two kinds at one path: a plan's directory reads it once,
+    and the users kind reads it again (past ``READ_ALL_ABOVE`` declared users it reads the
+    whole list instead of searching). So the first read of it in a phase is the directory's
+    and any further one the users kind's. (An apply reads the directory twice, for the stale
+    check and for verify: there the rule is only approximate, and only plans are judged.)"""
+    requests: Counter[str] = Counter()
+    writes: Counter[str] = Counter()
+    for endpoint, count in by_endpoint.items():
+        kind = kind_of(endpoint)
+        if endpoint == USERS_LIST and count > 1:
+            requests["directory"] += 1
+            requests["user"] += count - 1
+            continue
+        requests[kind] += count
+        if is_write(endpoint):
+            writes[kind] += count
+    return requests, writes
