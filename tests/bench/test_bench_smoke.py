@@ -93,6 +93,15 @@ def test_bench_scale_s(tmp_path: Path) -> None:
     assert phases["apply"]["exit_code"] == 0
     assert phases["noop_plan"]["no_changes"], phases["noop_plan"]["remaining"]
     assert phases["rate_limited_plan"]["exit_code"] == 0
+    # The newer kinds (issues 14 and 15) are declared, changed, read and written.
+    newer = ("pdp_policy", "page_share", "file_permission", "workflow_permission")
+    by_kind = results["minimum_requests"]["by_kind"]
+    assert {"user", *newer} <= set(by_kind)
+    made = phases["plan"]["requests_by_kind"]
+    assert all(made.get(kind, 0) >= by_kind[kind]["minimum"] > 0 for kind in newer)
+    changed = phases["plan"]["plan"]["changes_by_kind"]
+    assert all(changed.get(k) == results["scenario_changes"][k] for k in ("user", *newer))
+    assert all(phases["apply"]["writes_by_kind"].get(k, 0) > 0 for k in ("user", *newer))
     # The M-scale phases: a plan that a 600-a-minute server limit slows but does not break,
     # and five instances planned together, each through its own server path and token.
     limited = phases["server_limited_plan"]
