@@ -12,9 +12,12 @@ import scenario as scn
 
 from domogov.sim import SimState
 
-# About 550 changes: 80% of 120 groups, 73% of 420 datasets, half of 120 certifications, ...
-SOAK = scn.Scale("soak", 400, 120, 10, 420, 120, 60, 40, (5, 1, 3), None)
-TINY = scn.Scale("tiny", 150, 30, 6, 60, 20, 10, 8, (2, 1, 1), None)
+# About 600 changes: 80% of 120 groups, 73% of 420 datasets, half of 120 certifications, ...,
+# and the newer kinds (users, PDP, page/card, file and workflow permissions) at a smaller size.
+SOAK = scn.Scale(
+    "soak", 400, 120, 10, 420, 120, 60, 40, (5, 1, 3), None, scn.Newer(60, 2, 20, 15, 20, 10)
+)
+TINY = scn.Scale("tiny", 150, 30, 6, 60, 20, 10, 8, (2, 1, 1), None, scn.Newer(15, 1, 4, 3, 4, 3))
 scn.SCALES.setdefault("soak", SOAK)
 scn.SCALES.setdefault("tiny", TINY)
 
