@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from config_helpers import REPO
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from ruamel.yaml import YAML
+from ruamel.yaml import YAML, YAMLError
 
 from domogov.config import KINDS, SECTIONS, load_config
 from domogov.errors import ConfigError
@@ -145,6 +145,14 @@ def manifests(draw) -> dict[str, list[dict[str, Any]]]:
     return {k: v for k, v in result.items() if v}
 
 
+def _reads_back(text: str) -> bool:
+    try:
+        YAML(typ="safe", pure=True).load(text)
+    except YAMLError:
+        return False
+    return True
+
+
 def dump(data: Any, flow: bool | None) -> str:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = flow
@@ -167,7 +175,11 @@ def test_random_valid_manifests_load_and_round_trip(manifest, layout):
         for rel, content in placement.items():
             path = Path(tmp, rel)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(dump(content, layout.draw(st.sampled_from([False, None, True]))))
+            text = dump(content, layout.draw(st.sampled_from([False, None, True])))
+            # ruamel's emitter writes some values its own reader refuses (`{a: ?0}` in flow
+            # style): a writer's bug, not a manifest; such an example is not one to test.
+            assume(_reads_back(text))
+            path.write_text(text)
         config = load_config(tmp)
         assert config.object_count == sum(len(v) for v in manifest.values())
         for section in SECTIONS:
