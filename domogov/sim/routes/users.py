@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -95,16 +97,29 @@ async def get_identity_user(request: Request) -> Response:
     return ok({"users": [identity_user(user, attributes_only=bare)]})
 
 
-def _matches(user: User, fld: str, ftype: str, values: list[str]) -> bool:
-    actual = {
-        "emailAddress": user.email,
-        "id": str(user.id),
-        "displayName": user.display_name,
-        "roleId": str(user.role_id),
-    }[fld].lower()
+_FIELD_OF: dict[str, Callable[[User], object]] = {
+    "emailAddress": lambda u: u.email,
+    "id": lambda u: u.id,
+    "displayName": lambda u: u.display_name,
+    "roleId": lambda u: u.role_id,
+}
+
+
+def _matcher(fld: str, ftype: str, values: list[str]) -> Callable[[User], bool]:
+    """Whether a user matches one filter: a text filter matches any term as a substring, a
+    value filter one of the values exactly (both ignore case).
+
+    A text search of 50 e-mails over thousands of users is what a users manifest costs: the
+    terms are one compiled alternation, one scan per user, not 50.
+    """
+    field = _FIELD_OF[fld]
     if ftype == "text":
-        return any(v in actual for v in values)
-    return actual in values
+        if not values:
+            return lambda user: False
+        pattern = re.compile("|".join(re.escape(v) for v in values))
+        return lambda user: pattern.search(str(field(user)).lower()) is not None
+    wanted = set(values)
+    return lambda user: str(field(user)).lower() in wanted
 
 
 def _filter_values(flt: dict[str, Any], ftype: str) -> list[str]:
@@ -129,7 +144,7 @@ def _search(state: SimState, filters: Any) -> list[User]:
     if not isinstance(filters, list):
         raise SimError(400, "filters must be an array of {field, filterType, values}")
     candidates: list[User] | None = None
-    checks = []
+    checks: list[Callable[[User], bool]] = []
     for flt in filters:
         if not isinstance(flt, dict):
             raise SimError(400, "Each filter needs field, filterType and a values array")
@@ -139,7 +154,7 @@ def _search(state: SimState, filters: Any) -> list[User]:
         if ftype not in ("value", "text"):
             raise SimError(400, f"filterType must be value or text, got {ftype!r}")
         values = _filter_values(flt, ftype)
-        checks.append((fld, ftype, values))
+        checks.append(_matcher(fld, ftype, values))
         # Exact e-mail and id filters use the indexes: a search per user must stay cheap.
         if ftype == "value" and fld in ("emailAddress", "id") and candidates is None:
             found = (
@@ -149,7 +164,7 @@ def _search(state: SimState, filters: Any) -> list[User]:
             )
             candidates = sorted({u.id: u for u in found if u}.values(), key=lambda u: u.id)
     pool = _sorted_users(state) if candidates is None else candidates
-    return [u for u in pool if all(_matches(u, *check) for check in checks)]
+    return [u for u in pool if all(check(u) for check in checks)]
 
 
 async def search_users(request: Request) -> Response:
