@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -73,6 +72,13 @@ def server_limited_plan(
         # Served requests need this many minutes of windows at the very least.
         "limit_bound_s": round(served / SERVER_LIMIT_PER_MINUTE * 60, 1),
     }
+
+
+def _worker_cap(env: dict[str, str]) -> int:
+    from domogov.fleet.workers import MAX_WORKERS
+
+    cap = env.get("DOMOGOV_FLEET_WORKERS", "").strip()
+    return int(cap) if cap.isdigit() and int(cap) > 0 else MAX_WORKERS
 
 
 def fleet_plan(
@@ -157,6 +163,6 @@ def fleet_plan(
         "slowest_single_s": round(max(singles.values()), 2),
         "requests_by_instance": counts,
         "sections": sections,
-        # One worker process per core (domogov/fleet/workers.py), each planning its share.
-        "workers": min(len(FLEET), os.cpu_count() or 1),
+        # One worker process per instance (domogov/fleet/workers.py), unless capped.
+        "workers": min(len(FLEET), _worker_cap(env)),
     }

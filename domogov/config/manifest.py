@@ -218,18 +218,22 @@ def substitute_vars(
 ) -> Any:
     """``data`` with every ``${var.NAME}`` in a string value replaced; keys are left as written.
 
-    An unknown name is an issue located at the value (the value is kept as written).
+    An unknown name is an issue located at the value (the value is kept as written). A part
+    with nothing to replace comes back as the same object, so a file without variables is
+    recognised (``is``) and validated once for the whole fleet.
     """
     if isinstance(data, dict):
-        return {
+        new = {
             k: substitute_vars(v, variables, source, issues, instance, (*path, k))
             for k, v in data.items()
         }
+        return data if all(new[k] is v for k, v in data.items()) else new
     if isinstance(data, list):
-        return [
+        items = [
             substitute_vars(v, variables, source, issues, instance, (*path, i))
             for i, v in enumerate(data)
         ]
+        return data if all(a is b for a, b in zip(items, data, strict=True)) else items
     if not isinstance(data, str) or "${var." not in data:
         return data
     unknown = [m.group(1) for m in _VAR.finditer(data) if m.group(1) not in variables]
@@ -285,6 +289,25 @@ class Tree:
     root: Path
     files: list[SourceFile]
     issues: list[ConfigIssue]  # what reading the files found (not yet validation)
+    #: Files validated once for every instance: those without ${var.NAME} read the same
+    #: everywhere, and their objects are immutable (frozen models), so instances share them.
+    built: dict[str, _Part] = field(default_factory=dict)
+
+
+@dataclass
+class _Part:
+    """One manifest file validated: its objects (in a Config of their own) and its issues."""
+
+    config: Config
+    issues: list[ConfigIssue]
+
+    def add_to(self, config: Config, issues: list[ConfigIssue]) -> None:
+        for section, specs in self.config.sections.items():
+            config.sections[section].extend(specs)
+        config._origins.update(self.config._origins)
+        for address, origin in self.config._by_address.items():
+            config._by_address.setdefault(address, origin)
+        issues.extend(self.issues)
 
 
 def read_tree(path: str | os.PathLike[str]) -> Tree:
@@ -383,7 +406,13 @@ def build_config(tree: Tree, instance: str | None) -> Config:
         if sf.data is None:
             continue  # empty (allowed) or unreadable (already reported)
         data = substitute_vars(sf.data, variables, sf.source, issues, instance)
-        _load_manifest(overlay if in_overlay else config, sf, issues, data)
+        part = tree.built.get(sf.rel) if data is sf.data else None
+        if part is None:
+            part = _Part(Config(root=config.root, display_root=config.display_root), [])
+            _load_manifest(part.config, sf, part.issues, data)
+            if data is sf.data:  # no variable in it: the same for every instance
+                tree.built[sf.rel] = part
+        part.add_to(overlay if in_overlay else config, issues)
     if mine and not (config.root / mine).is_dir():
         loc, shown = config.locate(config.project, "instances", str(instance), "overlay")
         issues.append(ConfigIssue(loc, shown, f"the overlay directory {mine} does not exist"))

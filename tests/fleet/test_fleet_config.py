@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from domogov.config.manifest import load_config
+from domogov.config.manifest import load_config, load_instances, read_tree
 from domogov.errors import ConfigError
 
 PROJECT = """\
@@ -39,6 +39,25 @@ def test_vars_are_substituted_per_instance(tmp_path: Path) -> None:
     emea = load_config(root, "acme-emea")
     assert [g.description for g in us.groups] == ["Finance US", "Sales"]
     assert [g.description for g in emea.groups] == ["Finance EMEA", "Sales"]
+
+
+def test_a_fleet_parses_once_and_shares_what_no_variable_changes(tmp_path: Path) -> None:
+    plain = "groups:\n  - name: Ops\n    members: [ops@acme.example]\n"
+    root = _write(tmp_path, {"domogov.yaml": PROJECT, "groups.yaml": GROUPS, "plain.yaml": plain})
+    (root / "overlays" / "emea").mkdir(parents=True)
+    tree = read_tree(root)
+    configs = load_instances(tree, ["acme", "acme-emea"])
+    us, emea = configs["acme"], configs["acme-emea"]
+    # groups.yaml holds a variable: its objects are each instance's own.
+    assert us.groups[0].description == "Finance US" and emea.groups[0] is not us.groups[0]
+    # plain.yaml holds none: validated once, the same (immutable) objects in both.
+    assert [g.name for g in us.groups] == ["Finance", "Sales", "Ops"]
+    assert emea.groups[2] is us.groups[2]
+    assert list(tree.built) == ["plain.yaml"]
+    for config in (us, emea):  # located as if each instance had been loaded alone
+        assert str(config.where(config.groups[2], "members", 0)).endswith("plain.yaml:3:15")
+        assert str(config.where(config.groups[0], "description")).endswith("groups.yaml:3:18")
+    assert load_config(root, "acme-emea").groups == emea.groups
 
 
 def test_overlay_replaces_same_identity_and_adds(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from domogov.cli import cli
 from domogov.connect import Connection
 from domogov.errors import UsageError
 from domogov.fleet.members import Member
-from domogov.fleet.workers import run_members, worker_count
+from domogov.fleet.workers import MAX_WORKERS, run_members, worker_count
 
 ROOT = Path(__file__).parents[2]
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux")
@@ -83,7 +83,7 @@ def test_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOMOGOV_FLEET_WORKERS", "3")
     assert worker_count(5) == 3 and worker_count(2) == 2
     monkeypatch.setenv("DOMOGOV_FLEET_WORKERS", "not a number")
-    assert worker_count(64) == min(64, os.cpu_count() or 1)
+    assert worker_count(5) == 5 and worker_count(64) == MAX_WORKERS  # one per instance
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
