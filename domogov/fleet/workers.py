@@ -27,13 +27,14 @@ and each instance's live context (which holds its client) must survive from plan
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from domogov.fleet.members import Member, run_each
 
@@ -116,7 +117,7 @@ def _collect(started: list[tuple[BaseProcess, Connection, list[Member]]]) -> Non
             assert isinstance(ready, Connection)
             process, share = pending.pop(ready)
             try:
-                results: list[dict[str, Any]] = ready.recv()
+                results = [pickle.loads(one) for one in pickle.loads(ready.recv_bytes())]
             except (EOFError, OSError):
                 process.join()
                 for member in share:
@@ -141,9 +142,26 @@ def _worker(
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is not for workers
     try:
         runner.run(run_each(share, work))
-        send.send([{name: getattr(m, name) for name in RESULT_FIELDS} for m in share])
+        send.send_bytes(_results(share))
     except KeyboardInterrupt:
         # Ctrl-C reaches every process of the terminal's group: the parent reports it once.
         sys.exit(_INTERRUPTED)
     finally:
         send.close()
+
+
+def _results(share: list[Member]) -> bytes:
+    """The members' results, each pickled on its own before anything is sent: a result that
+    cannot cross to the parent becomes that member's error, never a half-written pipe."""
+    out: list[bytes] = []
+    for member in share:
+        try:
+            out.append(pickle.dumps({name: getattr(member, name) for name in RESULT_FIELDS}))
+        except Exception as exc:
+            error = (
+                "internal error: its result could not be sent back from the worker process "
+                f"({type(exc).__name__}: {exc})"
+            )
+            failed = {name: None for name in RESULT_FIELDS}
+            out.append(pickle.dumps({**failed, "warnings": [], "error": error, "exit_code": 1}))
+    return pickle.dumps(out)

@@ -73,6 +73,20 @@ def test_an_error_is_reported_on_its_member_with_its_exit_code() -> None:
     assert not items[1].error and items[1].exit_code == 0
 
 
+@linux_only
+def test_a_result_that_cannot_be_sent_back_is_its_members_error() -> None:
+    async def work(member: Member) -> None:
+        member.warnings.append("planned")
+        if member.name == "a":
+            member.drift = [lambda: None]  # type: ignore[list-item]  # cannot be pickled
+
+    items = fleet("a", "b")
+    run_members(items, work, workers=2)
+    a, b = items
+    assert a.exit_code == 1 and "could not be sent back from the worker process" in a.error
+    assert b.warnings == ["planned"] and not b.error
+
+
 def test_worker_count(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DOMOGOV_FLEET_WORKERS", raising=False)
     assert worker_count(1) == 1  # one instance: nothing to spread
