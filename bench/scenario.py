@@ -1051,10 +1051,10 @@ def is_write(endpoint: str) -> bool:
 def by_kind(by_endpoint: dict[str, int]) -> tuple[Counter[str], Counter[str]]:
     """A phase's requests and writes by kind (``kind_of`` each simulator stats key).
 
-    The users list answers reads of two kinds at one path: a plan's directory reads it once,
-    and the users kind reads it again (past ``READ_ALL_ABOVE`` declared users it reads the
-    whole list instead of searching). So the first read of it in a phase is the directory's
-    and any further one the users kind's. (An apply reads the directory twice, for the stale
+    The users list could answer reads of two kinds at one path: a plan's directory reads it
+    once, and the users kind used to read it again (it now plans from the directory's rows).
+    So the first read of it in a phase is the directory's and any further one the users
+    kind's. (An apply reads the directory twice, for the stale
     check and for verify: there the rule is only approximate, and only plans are judged.)"""
     requests: Counter[str] = Counter()
     writes: Counter[str] = Counter()

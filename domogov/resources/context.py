@@ -44,6 +44,9 @@ class LiveContext:
     me: dict[str, Any] = field(default_factory=dict)
     users_by_email: dict[str, dict[str, Any]] = field(default_factory=dict)
     users_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: Each user's row as the directory read it (parts=DETAILED: display name, role and the
+    #: profile keys), by id: the users kind plans from these instead of reading them again.
+    user_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
     groups_by_name: dict[str, dict[str, Any]] = field(default_factory=dict)
     groups_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
     roles_by_name: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -196,6 +196,7 @@ def _add_users(ctx: LiveContext, rows: list[Any], method: str, path: str) -> Non
         uid = as_int(row.get("id"))
         if uid is None:
             continue
+        ctx.user_rows.setdefault(uid, row)
         email = _user_email(row)
         role = as_int(_top_or_attribute(row, "roleId"))
         record = ctx.users_by_id.get(uid)

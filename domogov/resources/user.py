@@ -59,8 +59,6 @@ ROLES_PATH = "/api/authorization/v1/roles"
 PARTS = "DETAILED"
 SEARCH_PAGE = 200
 EMAILS_PER_SEARCH = 50
-#: Past this many declared users one paged read of everyone costs fewer requests.
-READ_ALL_ABOVE = 400
 #: Manifest key -> the Users API key (flat form; 001 shows ``phoneNumber``).
 PROFILE: Mapping[str, str] = {
     "title": "title",
@@ -166,26 +164,17 @@ class UserKind(KindBase[UserSpec, UserLive]):
     async def _rows(self, ctx: LiveContext, emails: list[str]) -> dict[str, dict[str, Any]]:
         """The DETAILED rows of these users, by lower-cased email (absent: no such user).
 
-        Few users: the users search, 50 emails per text filter. Many (export, large
-        manifests): the users list once, then the search for any email the list lacks (a list
-        may be cut short: variant users_list_truncated).
+        Through the users search, 50 emails per text filter, each read to an empty page.
         """
         out: dict[str, dict[str, Any]] = {}
         wanted = set(emails)
-        if len(emails) > READ_ALL_ABOVE:
-            answer = await ctx.client.get(USERS_PATH, params={"parts": PARTS})
-            listed = answer.get("users") if isinstance(answer, dict) else answer
-            for row in listed if isinstance(listed, list) else []:
-                if isinstance(row, dict) and _email(row) in wanted:
-                    out[_email(row)] = row
-        missing = sorted(wanted - set(out))
-        for i in range(0, len(missing), EMAILS_PER_SEARCH):
+        for i in range(0, len(emails), EMAILS_PER_SEARCH):
             body = {
                 "filters": [
                     {
                         "filterType": "text",
                         "field": "emailAddress",
-                        "text": " ".join(missing[i : i + EMAILS_PER_SEARCH]),
+                        "text": " ".join(emails[i : i + EMAILS_PER_SEARCH]),
                     }
                 ],
                 "parts": [PARTS],
@@ -257,8 +246,17 @@ class UserKind(KindBase[UserSpec, UserLive]):
         emails = sorted({str(k["email"]).lower() for k in keys})
         if not emails:
             return {}
-        rows = await self._rows(ctx, emails)
         await ctx.ready()
+        # The directory has read every user it could (parts=DETAILED, the same rows a
+        # read here would give). A declared user it lacks is searched for before being
+        # called new: the list may be cut short where nothing showed it (SPEC §5).
+        rows: dict[str, dict[str, Any]] = {}
+        for email in emails:
+            known = ctx.users_by_email.get(email)
+            row = ctx.user_rows.get(known["id"]) if known else None
+            if row is not None and _email(row) == email:
+                rows[email] = row
+        rows.update(await self._rows(ctx, [e for e in emails if e not in rows]))
         return {
             f"user.{email}": self.normalise(ctx, row)
             for email, row in rows.items()

@@ -46,6 +46,27 @@ async def test_joiner_created_with_role_and_profile_and_joins_a_group(env: Env) 
     assert any("members of group.EMEA Sales" in t for t in joins), joins
 
 
+async def test_declared_users_are_planned_from_the_directory_read_and_only_new_ones_searched(
+    env: Env,
+) -> None:
+    env.write(
+        "people.yaml",
+        """
+        users:
+          - { email: heidi@example.com, title: Operations }
+          - { email: bob@example.com }
+          - { email: new.hire@example.com, display_name: New Hire, role: Participant }
+        """,
+    )
+    await env.control("POST", "/_sim/stats/reset")
+    plan = await env.plan()
+    assert [c.address for c in plan.changes] == ["user.new.hire@example.com"]
+    by_endpoint = (await env.stats())["by_endpoint"]
+    # One users list read (the directory's), one search: for the user the list lacks.
+    assert by_endpoint.get("GET /api/identity/v1/users") == 1
+    assert by_endpoint.get("POST /api/identity/v1/users/search") == 1
+
+
 async def test_mover_patch_only_the_managed_keys(env: Env) -> None:
     env.write(
         "people.yaml",
