@@ -9,6 +9,7 @@ wait for it in ``LiveContext.ready()`` only to label what they read.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -197,8 +198,8 @@ def _add_users(ctx: LiveContext, rows: list[Any], method: str, path: str) -> Non
         if uid is None:
             continue
         ctx.user_rows.setdefault(uid, row)
-        email = _user_email(row)
-        role = as_int(_top_or_attribute(row, "roleId"))
+        email = user_email(row)
+        role = as_int(user_value(row, "roleId"))
         record = ctx.users_by_id.get(uid)
         if record is None:
             name = row.get("displayName") or email
@@ -232,7 +233,7 @@ def _merge_me(ctx: LiveContext) -> None:
         return
     row = {**ctx.me, "id": uid}
     _add_users(ctx, [row], "GET", ME_PATH)
-    role = as_int(_top_or_attribute(row, "roleId"))
+    role = as_int(user_value(row, "roleId"))
     if role is not None:
         ctx.users_by_id[uid]["roleId"] = role
 
@@ -369,19 +370,22 @@ def _user_ids(principals: Any) -> set[int | None]:
     }
 
 
-def _top_or_attribute(row: dict[str, Any], key: str) -> Any:
-    """``row[key]``, or the first value of the ``attributes`` entry ``{key, values}``.
+def user_value(row: Mapping[str, Any], *names: str) -> Any:
+    """The first of ``names`` set at the row's top level, else the first value of its
+    ``attributes`` entry ``{key, values}`` with one of those keys.
 
     001's user object carries ``attributes: [{key, values}]``; some instances put emailAddress
-    and roleId only there (variant users_attributes_only)."""
-    value = row.get(key)
-    if value is not None and value != "":
-        return value
+    and roleId only there (variant users_attributes_only). The directory and the users kind
+    read rows through this one function: the users kind plans from the directory's rows."""
+    for name in names:
+        value = row.get(name)
+        if value is not None and value != "":
+            return value
     attributes = row.get("attributes")
     if not isinstance(attributes, list):
         return None
     for entry in attributes:
-        if isinstance(entry, dict) and entry.get("key") == key:
+        if isinstance(entry, dict) and entry.get("key") in names:
             values = entry.get("values")
             if isinstance(values, list):
                 return values[0] if values else None
@@ -389,9 +393,10 @@ def _top_or_attribute(row: dict[str, Any], key: str) -> Any:
     return None
 
 
-def _user_email(row: dict[str, Any]) -> str:
+def user_email(row: Mapping[str, Any]) -> str:
+    """The row's email, lower-cased ("" when it has none)."""
     for key in ("emailAddress", "email"):
-        value = _top_or_attribute(row, key)
+        value = user_value(row, key)
         if isinstance(value, str) and value.strip():
             return value.strip().lower()
     return ""

@@ -46,6 +46,7 @@ from domogov.resources.common import (
     make_change,
 )
 from domogov.resources.context import LiveContext, as_int
+from domogov.resources.directory import user_email, user_value
 from domogov.resources.export_api import ExportSession, valid
 from domogov.resources.impact import ImpactView
 from domogov.resources.role import BUILTIN_ROLES
@@ -114,29 +115,8 @@ class UserLive(TypedDict, total=False):
 
 
 def _value(row: Mapping[str, Any], key: str) -> Any:
-    """``row[key]`` (any alias), else the first value of the ``attributes`` entry."""
-    names = ALIASES.get(key, (key,))
-    for name in names:
-        value = row.get(name)
-        if value is not None and value != "":
-            return value
-    attributes = row.get("attributes")
-    if isinstance(attributes, list):
-        for entry in attributes:
-            if isinstance(entry, dict) and entry.get("key") in names:
-                values = entry.get("values")
-                if isinstance(values, list):
-                    return values[0] if values else None
-                return values
-    return None
-
-
-def _email(row: Mapping[str, Any]) -> str:
-    for key in ("emailAddress", "email"):
-        value = _value(row, key)
-        if isinstance(value, str) and value.strip():
-            return value.strip().lower()
-    return ""
+    """``row[key]`` under any of its aliases, else its ``attributes`` entry."""
+    return user_value(row, *ALIASES.get(key, (key,)))
 
 
 class UserKind(KindBase[UserSpec, UserLive]):
@@ -189,8 +169,8 @@ class UserKind(KindBase[UserSpec, UserLive]):
             )
             for row in rows:
                 # A text filter matches substrings: keep exact emails only.
-                if isinstance(row, dict) and _email(row) in wanted:
-                    out[_email(row)] = row
+                if isinstance(row, dict) and user_email(row) in wanted:
+                    out[user_email(row)] = row
         return out
 
     async def _everyone(self, ctx: LiveContext) -> list[dict[str, Any]]:
@@ -214,10 +194,10 @@ class UserKind(KindBase[UserSpec, UserLive]):
                 items_key="users",
                 stop_on="empty",
             )
-        return [r for r in rows if isinstance(r, dict) and _email(r)]
+        return [r for r in rows if isinstance(r, dict) and user_email(r)]
 
     def normalise(self, ctx: LiveContext, row: Mapping[str, Any]) -> UserLive:
-        email = _email(row)
+        email = user_email(row)
         address = f"user.{email}"
         rid = as_int(_value(row, "roleId"))
         if rid is None:
@@ -254,7 +234,7 @@ class UserKind(KindBase[UserSpec, UserLive]):
         for email in emails:
             known = ctx.users_by_email.get(email)
             row = ctx.user_rows.get(known["id"]) if known else None
-            if row is not None and _email(row) == email:
+            if row is not None and user_email(row) == email:
                 rows[email] = row
         rows.update(await self._rows(ctx, [e for e in emails if e not in rows]))
         return {
@@ -436,7 +416,7 @@ class UserKind(KindBase[UserSpec, UserLive]):
         session.start("Users", len(rows))
         roles_listed = session.wants("roles")
         nodes: list[CommentedMap] = []
-        for row in sorted(rows, key=_email):
+        for row in sorted(rows, key=user_email):
             user = self.normalise(ctx, row)
             rid = as_int(_value(row, "roleId"))
             in_roles = roles_listed and (session.include_builtin or rid not in BUILTIN_ROLES)
