@@ -38,10 +38,10 @@ CHANGED_SHARE = {
 
 
 def _users_search_batch() -> int:
-    """Emails named in one users search (``domogov.resources.user.EMAILS_PER_SEARCH``; 50
-    in a checkout without the users kind)."""
+    """Emails named in one users search (``domogov.resources.directory.EMAILS_PER_SEARCH``;
+    50 in a checkout without it)."""
     try:
-        module = importlib.import_module("domogov.resources.user")
+        module = importlib.import_module("domogov.resources.directory")
     except ImportError:
         return 50
     return int(getattr(module, "EMAILS_PER_SEARCH", 50))

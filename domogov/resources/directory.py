@@ -165,13 +165,14 @@ async def _read_managed_holders(ctx: LiveContext) -> bool:
     return any(row["id"] not in known for row in rows)
 
 
-async def _search_emails(ctx: LiveContext, emails: list[str]) -> None:
-    """Look users up by email, many per request: a text filter takes whitespace-separated
-    terms (the form public clients send), paged to an empty page."""
+async def search_emails(client: Any, emails: list[str]) -> list[Any]:
+    """The users search's rows for these emails, many per request: a text filter takes
+    whitespace-separated terms (the form public clients send), each paged to an empty page,
+    the requests at once. A text filter matches substrings: rows may name other users too."""
 
-    async def one(chunk: list[str]) -> None:
+    async def one(chunk: list[str]) -> list[Any]:
         text = " ".join(chunk)
-        rows = await ctx.client.paginate(
+        rows: list[Any] = await client.paginate(
             USERS_SEARCH_PATH,
             style="body",
             page_size=SEARCH_PAGE,
@@ -181,10 +182,14 @@ async def _search_emails(ctx: LiveContext, emails: list[str]) -> None:
             },
             items_key="users",
         )
-        _add_users(ctx, rows, "POST", USERS_SEARCH_PATH)
+        return rows
 
     chunks = [emails[i : i + EMAILS_PER_SEARCH] for i in range(0, len(emails), EMAILS_PER_SEARCH)]
-    await asyncio.gather(*(one(c) for c in chunks))
+    return [row for rows in await asyncio.gather(*(one(c) for c in chunks)) for row in rows]
+
+
+async def _search_emails(ctx: LiveContext, emails: list[str]) -> None:
+    _add_users(ctx, await search_emails(ctx.client, emails), "POST", USERS_SEARCH_PATH)
 
 
 def _add_users(ctx: LiveContext, rows: list[Any], method: str, path: str) -> None:

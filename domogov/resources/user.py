@@ -46,7 +46,7 @@ from domogov.resources.common import (
     make_change,
 )
 from domogov.resources.context import LiveContext, as_int
-from domogov.resources.directory import user_email, user_value
+from domogov.resources.directory import SEARCH_PAGE, search_emails, user_email, user_value
 from domogov.resources.export_api import ExportSession, valid
 from domogov.resources.impact import ImpactView
 from domogov.resources.role import BUILTIN_ROLES
@@ -58,8 +58,6 @@ SEARCH_PATH = "/api/identity/v1/users/search"
 ROLES_PATH = "/api/authorization/v1/roles"
 #: 001 Users API parts; DETAILED carries roleId and the profile keys at the top level.
 PARTS = "DETAILED"
-SEARCH_PAGE = 200
-EMAILS_PER_SEARCH = 50
 #: Manifest key -> the Users API key (flat form; 001 shows ``phoneNumber``).
 PROFILE: Mapping[str, str] = {
     "title": "title",
@@ -142,36 +140,15 @@ class UserKind(KindBase[UserSpec, UserLive]):
     # --- reading ---------------------------------------------------------------------------
 
     async def _rows(self, ctx: LiveContext, emails: list[str]) -> dict[str, dict[str, Any]]:
-        """The DETAILED rows of these users, by lower-cased email (absent: no such user).
-
-        Through the users search, 50 emails per text filter, each read to an empty page.
-        """
-        out: dict[str, dict[str, Any]] = {}
+        """The DETAILED rows of these users, by lower-cased email (absent: no such user),
+        through the users search; a text filter matches substrings: exact emails are kept."""
         wanted = set(emails)
-        for i in range(0, len(emails), EMAILS_PER_SEARCH):
-            body = {
-                "filters": [
-                    {
-                        "filterType": "text",
-                        "field": "emailAddress",
-                        "text": " ".join(emails[i : i + EMAILS_PER_SEARCH]),
-                    }
-                ],
-                "parts": [PARTS],
-            }
-            rows = await ctx.client.paginate(
-                SEARCH_PATH,
-                style="body",
-                page_size=SEARCH_PAGE,
-                body=body,
-                items_key="users",
-                stop_on="empty",
-            )
-            for row in rows:
-                # A text filter matches substrings: keep exact emails only.
-                if isinstance(row, dict) and user_email(row) in wanted:
-                    out[user_email(row)] = row
-        return out
+        rows = await search_emails(ctx.client, emails) if emails else []
+        return {
+            user_email(row): row
+            for row in rows
+            if isinstance(row, dict) and user_email(row) in wanted
+        }
 
     async def _everyone(self, ctx: LiveContext) -> list[dict[str, Any]]:
         """Every user's DETAILED row: the list, or the paged search when the list is not
